@@ -1,0 +1,1 @@
+//! Serde types for the Genesys Cloud Billing API.
