@@ -318,9 +318,7 @@ impl Lowering<'_> {
             }
             let enum_name = format!("{name}{}", pascal_case(wire));
             let ty = self.ty(prop, &fp, &enum_name)?;
-            if let Ty::Enum(e) = &ty {
-                enums.push(e.clone());
-            }
+            collect_enums(&ty, &mut enums);
             fields.push(Field {
                 wire: wire.clone(),
                 rust,
@@ -569,7 +567,6 @@ impl Lowering<'_> {
         p: &Parameter,
         pointer: &str,
     ) -> Result<ParamIr, String> {
-        check_other(&p.other, pointer, &[])?;
         let location = match p.location.as_str() {
             "path" => Location::Path,
             "query" => Location::Query,
@@ -579,6 +576,7 @@ impl Lowering<'_> {
                 ));
             }
         };
+        check_other(&p.other, pointer, &[])?;
         if location == Location::Path && !p.required {
             return Err(format!(
                 "{pointer}/required: a path parameter must be required"
@@ -617,6 +615,14 @@ impl Lowering<'_> {
             default,
             doc: p.description.clone(),
         })
+    }
+}
+
+fn collect_enums(ty: &Ty, out: &mut Vec<String>) {
+    match ty {
+        Ty::Enum(name) => out.push(name.clone()),
+        Ty::Array(inner) | Ty::Map(inner) => collect_enums(inner, out),
+        _ => {}
     }
 }
 
