@@ -4,13 +4,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{emit_models, ir, spec::Spec};
+use crate::{emit_models, emit_ops, ir, spec::Spec};
 
 /// The pinned spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "xtask/spec/billing.swagger.json";
 
 /// Directories the generator owns completely: a file there that it does not write is stale.
 pub const MODELS_DIR: &str = "crates/billing-models/src/generated";
+
+/// The API crate's generated operations.
+pub const API_DIR: &str = "crates/billing-api/src/generated";
 
 /// One generated file: path relative to the workspace root, and its contents.
 #[derive(Debug)]
@@ -37,6 +40,12 @@ pub fn generate(spec_text: &str) -> Result<Vec<GeneratedFile>, String> {
     for (name, contents) in emit_models::model_files(&api, SPEC_PATH)? {
         files.push(GeneratedFile {
             path: Path::new(MODELS_DIR).join(name),
+            contents,
+        });
+    }
+    for (name, contents) in emit_ops::api_files(&api, SPEC_PATH)? {
+        files.push(GeneratedFile {
+            path: Path::new(API_DIR).join(name),
             contents,
         });
     }
@@ -68,8 +77,8 @@ pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<(PathBuf, &'stat
     stale
 }
 
-fn owned_dirs() -> [&'static str; 1] {
-    [MODELS_DIR]
+fn owned_dirs() -> [&'static str; 2] {
+    [MODELS_DIR, API_DIR]
 }
 
 /// Runs the command: writes the files, or with `check` only reports what is stale.

@@ -503,7 +503,8 @@ fn space_items(text: &str) -> String {
             && !body.is_empty()
             && !body.starts_with('}')
             && !body.starts_with(')');
-        let after_item = prev_indent == indent && (prev_body == "}" || prev_body == "};")
+        let after_item = prev_indent == indent
+            && (prev_body == "}" || prev_body == "};" || prev_body == "];")
             || (prev_body.starts_with("use ") && !body.starts_with("use "))
             || (prev_body.starts_with("//!") && !body.starts_with("//!"))
             || (prev_body.starts_with("mod ") && !body.starts_with("mod "));

@@ -7,6 +7,7 @@
 
 pub mod codegen;
 pub mod emit_models;
+pub mod emit_ops;
 pub mod extract;
 pub mod ir;
 pub mod names;

@@ -422,6 +422,7 @@ impl LimitNamespace {
         "workforce.management.shift.trading",
         "system",
     ];
+
     /// The value as written on the wire.
     pub fn as_str(&self) -> &str {
         match self {

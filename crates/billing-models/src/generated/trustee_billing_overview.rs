@@ -483,6 +483,7 @@ impl TrusteeBillingOverviewSubscriptionType {
         "DEV_ORG_PREPAY_MONTHLY_COMMITMENT",
         "DEV_ORG_PREPAY",
     ];
+
     /// The value as written on the wire.
     pub fn as_str(&self) -> &str {
         match self {
