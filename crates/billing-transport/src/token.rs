@@ -1,0 +1,450 @@
+//! Client credentials, access tokens, and the sources that hand tokens to the auth layer.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::time::Instant;
+
+use crate::base_url::default_user_agent;
+use crate::error::{AuthError, BuildError, TimeoutKind, TransportError};
+use crate::http::HttpClient;
+use crate::region::{Environment, credentials_allowed};
+use crate::retry::{RetryConfig, retry_after};
+
+/// An OAuth client id and secret (Genesys Cloud "client credentials" grant).
+///
+/// The secret is held in a [`secrecy::SecretString`] (zeroed on drop) and never shows in `Debug`,
+/// `Display`, errors or logs.
+///
+/// ```
+/// use billing_transport::ClientCredentials;
+/// let c = ClientCredentials::new("my-client-id", "s3cr3t");
+/// assert!(!format!("{c:?} {c}").contains("s3cr3t"));
+/// ```
+#[derive(Clone)]
+pub struct ClientCredentials {
+    client_id: String,
+    secret: SecretString,
+}
+
+impl ClientCredentials {
+    /// Credentials from a client id and its secret.
+    pub fn new(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        ClientCredentials {
+            client_id: client_id.into(),
+            secret: SecretString::from(secret.into()),
+        }
+    }
+
+    /// The client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The `Authorization: Basic …` value for the token request, marked sensitive.
+    fn basic_auth(&self) -> Result<HeaderValue, AuthError> {
+        let raw = format!("{}:{}", self.client_id, self.secret.expose_secret());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+        let mut value = HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
+            AuthError::Other("client id or secret cannot be put in a header".into())
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl fmt::Display for ClientCredentials {
+    /// The client id only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client {} (secret redacted)", self.client_id)
+    }
+}
+
+/// A bearer access token. `Debug` shows `AccessToken([redacted])`; there is no `Display`.
+#[derive(Clone)]
+pub struct AccessToken(SecretString);
+
+impl AccessToken {
+    /// Wrap a token string.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(SecretString::from(token.into()))
+    }
+
+    /// The token itself. Use it only to build a header; never log it.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The `Authorization: Bearer …` header value, marked sensitive.
+    pub fn bearer_header(&self) -> Result<HeaderValue, AuthError> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", self.expose()))
+            .map_err(|_| AuthError::Other("access token cannot be put in a header".into()))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for AccessToken {}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+impl From<String> for AccessToken {
+    fn from(token: String) -> Self {
+        AccessToken::new(token)
+    }
+}
+
+/// Where the auth layer gets bearer tokens.
+///
+/// Implementations must be cheap to call when a valid token is cached, and should make a single
+/// token request when many callers need a new token at once.
+#[async_trait]
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// The current token, fetched if there is none or it is about to expire.
+    async fn token(&self) -> Result<AccessToken, AuthError>;
+
+    /// The API rejected `rejected` with 401: forget it (if it is still the cached one) so that the
+    /// next [`token`](TokenSource::token) call fetches a new one.
+    fn invalidate(&self, rejected: &AccessToken);
+
+    /// Whether a new token can be had after [`invalidate`](TokenSource::invalidate); when `false`
+    /// the auth layer does not replay a request after a 401.
+    fn can_refresh(&self) -> bool {
+        true
+    }
+}
+
+/// A token the user already holds (e.g. from another OAuth flow). Never refreshed.
+#[derive(Debug, Clone)]
+pub struct StaticTokenSource(AccessToken);
+
+impl StaticTokenSource {
+    /// A source that always returns `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        StaticTokenSource(AccessToken::new(token))
+    }
+}
+
+#[async_trait]
+impl TokenSource for StaticTokenSource {
+    async fn token(&self) -> Result<AccessToken, AuthError> {
+        Ok(self.0.clone())
+    }
+
+    fn invalidate(&self, _rejected: &AccessToken) {}
+
+    fn can_refresh(&self) -> bool {
+        false
+    }
+}
+
+/// Default margin before `expires_in` runs out at which a cached token is replaced (60 s, as the
+/// Go SDK's automatic refresh).
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+struct CachedToken {
+    token: AccessToken,
+    /// When to stop using it; `None` when the server gave no `expires_in` (use until a 401).
+    refresh_at: Option<Instant>,
+}
+
+/// The OAuth 2 client-credentials flow against `POST {login}/oauth/token`.
+///
+/// * Basic auth with the client id and secret, `Content-Type: application/x-www-form-urlencoded`,
+///   body `grant_type=client_credentials`; reply `access_token`, `token_type`, `expires_in`.
+/// * The token is cached until [`DEFAULT_REFRESH_MARGIN`] (at most half its lifetime) before it
+///   expires, or until the API rejects it with 401.
+/// * Single flight: when many requests need a token at once, one token request is made and the
+///   others wait for its result.
+/// * The token request is retried on 429 (honouring `Retry-After` up to the retry cap), on 5xx
+///   and on connection failures, with the same bounded attempts and backoff as API requests.
+/// * A failure becomes [`AuthError::TokenEndpoint`] carrying the HTTP status and the OAuth
+///   `error` / `error_description`.
+pub struct ClientCredentialsTokenSource {
+    credentials: ClientCredentials,
+    token_url: Uri,
+    http: HttpClient,
+    retry: RetryConfig,
+    attempt_timeout: Duration,
+    refresh_margin: Duration,
+    user_agent: HeaderValue,
+    cached: Mutex<Option<CachedToken>>,
+    refresh: tokio::sync::Mutex<()>,
+    requests: AtomicU64,
+}
+
+impl fmt::Debug for ClientCredentialsTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cached = self.cached.lock().map(|c| c.is_some()).unwrap_or(false);
+        f.debug_struct("ClientCredentialsTokenSource")
+            .field("credentials", &self.credentials)
+            .field("token_url", &self.token_url)
+            .field("token_cached", &cached)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCredentialsTokenSource {
+    /// A source for `environment`'s login service, with its own default [`HttpClient`].
+    pub fn new(
+        credentials: ClientCredentials,
+        environment: &Environment,
+    ) -> Result<Self, BuildError> {
+        Self::with_http_client(credentials, environment, HttpClient::new()?)
+    }
+
+    /// A source sharing an existing client (and its connection pool).
+    ///
+    /// Fails with [`BuildError::InsecureUrl`] when the token URL is plain HTTP to a non-loopback
+    /// host: the secret is never sent in clear text.
+    pub fn with_http_client(
+        credentials: ClientCredentials,
+        environment: &Environment,
+        http: HttpClient,
+    ) -> Result<Self, BuildError> {
+        let token_url = environment.token_url();
+        credentials_allowed(&token_url).map_err(|host| BuildError::InsecureUrl { host })?;
+        Ok(ClientCredentialsTokenSource {
+            credentials,
+            token_url,
+            http,
+            retry: RetryConfig::default(),
+            attempt_timeout: crate::transport::DEFAULT_ATTEMPT_TIMEOUT,
+            refresh_margin: DEFAULT_REFRESH_MARGIN,
+            user_agent: HeaderValue::from_static(default_user_agent()),
+            cached: Mutex::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Attempts, backoff and `Retry-After` cap for the token request (default:
+    /// [`RetryConfig::default`]; the classifier and budget are not used here).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Timeout of one token request (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long before expiry a cached token is replaced (default 60 s, capped at half the
+    /// token's lifetime).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// The `User-Agent` sent to the token endpoint.
+    pub fn user_agent(mut self, user_agent: HeaderValue) -> Self {
+        self.user_agent = user_agent;
+        self
+    }
+
+    /// How many HTTP requests to the token endpoint this source has made (retries included).
+    pub fn token_requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn cached_valid(&self) -> Option<AccessToken> {
+        let cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        cached
+            .as_ref()
+            .filter(|c| c.refresh_at.is_none_or(|at| Instant::now() < at))
+            .map(|c| c.token.clone())
+    }
+
+    async fn fetch(&self) -> Result<CachedToken, AuthError> {
+        let basic = self.credentials.basic_auth()?;
+        let body = Bytes::from(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "client_credentials")
+                .finish(),
+        );
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri(self.token_url.clone())
+                .header(AUTHORIZATION, basic.clone())
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, self.user_agent.clone())
+                .body(body.clone())
+                .map_err(|e| AuthError::Other(e.into()))?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let outcome =
+                match tokio::time::timeout(self.attempt_timeout, self.http.send(request)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(TransportError::Timeout {
+                        kind: TimeoutKind::Attempt,
+                        after: self.attempt_timeout,
+                    }),
+                };
+            let delay = match &outcome {
+                Ok(response) if response.status().is_success() => {
+                    return self.parse_reply(response);
+                }
+                Ok(response)
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS
+                        || response.status().is_server_error() =>
+                {
+                    match retry_after(response.headers()) {
+                        Some(wait) if wait > self.retry.retry_after_cap => None,
+                        Some(wait) => Some(wait),
+                        None => Some(self.retry.backoff(attempt)),
+                    }
+                }
+                Ok(_) => None,
+                Err(
+                    TransportError::Connect { .. }
+                    | TransportError::Timeout { .. }
+                    | TransportError::Io { .. },
+                ) => Some(self.retry.backoff(attempt)),
+                Err(_) => None,
+            };
+            tracing::debug!(
+                attempt,
+                status = outcome.as_ref().ok().map(|r| r.status().as_u16()),
+                retry_in_ms = delay.map(|d| d.as_millis() as u64),
+                "token request failed"
+            );
+            match delay {
+                Some(wait) if attempt < self.retry.max_attempts => tokio::time::sleep(wait).await,
+                _ => {
+                    return Err(match outcome {
+                        Ok(response) => token_endpoint_error(&response),
+                        Err(e) => AuthError::TokenRequest(Box::new(e)),
+                    });
+                }
+            }
+        }
+    }
+
+    fn parse_reply(&self, response: &Response<Bytes>) -> Result<CachedToken, AuthError> {
+        #[derive(serde::Deserialize)]
+        struct Reply {
+            access_token: String,
+            #[serde(default)]
+            token_type: Option<String>,
+            #[serde(default)]
+            expires_in: Option<serde_json::Value>,
+        }
+        let status = response.status();
+        let reply: Reply = serde_json::from_slice(response.body()).map_err(|e| {
+            // The body may hold a token: describe the error by position, never by content.
+            AuthError::InvalidTokenReply {
+                status,
+                reason: format!(
+                    "not a token reply ({:?} error at line {} column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            }
+        })?;
+        if reply.access_token.is_empty() {
+            return Err(AuthError::InvalidTokenReply {
+                status,
+                reason: "empty access_token".into(),
+            });
+        }
+        if let Some(kind) = &reply.token_type {
+            if !kind.eq_ignore_ascii_case("bearer") {
+                tracing::debug!(token_type = %kind, "token type is not `bearer`; using it as a bearer token");
+            }
+        }
+        let lifetime = reply.expires_in.as_ref().and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        });
+        let refresh_at = lifetime.filter(|s| s.is_finite()).map(|secs| {
+            let lifetime = Duration::from_secs_f64(secs.clamp(0.0, 10.0 * 365.0 * 86_400.0));
+            let margin = self.refresh_margin.min(lifetime / 2);
+            Instant::now() + (lifetime - margin)
+        });
+        tracing::debug!(
+            expires_in_s = lifetime,
+            "obtained an access token from the token endpoint"
+        );
+        Ok(CachedToken {
+            token: AccessToken::new(reply.access_token),
+            refresh_at,
+        })
+    }
+}
+
+fn token_endpoint_error(response: &Response<Bytes>) -> AuthError {
+    #[derive(serde::Deserialize, Default)]
+    struct OAuthError {
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        error_description: Option<String>,
+        #[serde(default)]
+        description: Option<String>,
+    }
+    let parsed: OAuthError = serde_json::from_slice(response.body()).unwrap_or_default();
+    AuthError::TokenEndpoint {
+        status: response.status(),
+        error: parsed.error,
+        error_description: parsed.error_description.or(parsed.description),
+    }
+}
+
+#[async_trait]
+impl TokenSource for ClientCredentialsTokenSource {
+    async fn token(&self) -> Result<AccessToken, AuthError> {
+        if let Some(token) = self.cached_valid() {
+            return Ok(token);
+        }
+        // Single flight: whoever holds the gate fetches; the others find the fresh token after.
+        let _gate = self.refresh.lock().await;
+        if let Some(token) = self.cached_valid() {
+            return Ok(token);
+        }
+        let fresh = self.fetch().await?;
+        let token = fresh.token.clone();
+        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh);
+        Ok(token)
+    }
+
+    fn invalidate(&self, rejected: &AccessToken) {
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if cached.as_ref().is_some_and(|c| &c.token == rejected) {
+            *cached = None;
+        }
+    }
+}
