@@ -113,10 +113,9 @@ fn sample_spec_with_every_construct() {
         );
         let name = file
             .path
-            .file_name()
-            .unwrap()
             .to_string_lossy()
-            .replace('.', "_");
+            .trim_start_matches("crates/")
+            .replace(['/', '.', '-'], "_");
         insta::assert_snapshot!(format!("sample_{name}"), file.contents);
     }
     let widget = &files
