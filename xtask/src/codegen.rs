@@ -4,13 +4,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{emit_models, emit_ops, ir, spec::Spec};
+use crate::{emit_docs, emit_models, emit_ops, ir, spec::Spec};
 
 /// The pinned spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "xtask/spec/billing.swagger.json";
 
 /// Directories the generator owns completely: a file there that it does not write is stale.
 pub const MODELS_DIR: &str = "crates/billing-models/src/generated";
+
+/// The generated reference pages.
+pub const DOCS_DIR: &str = "docs/reference";
 
 /// The API crate's generated operations.
 pub const API_DIR: &str = "crates/billing-api/src/generated";
@@ -49,6 +52,12 @@ pub fn generate(spec_text: &str) -> Result<Vec<GeneratedFile>, String> {
             contents,
         });
     }
+    for (name, contents) in emit_docs::reference_files(&api) {
+        files.push(GeneratedFile {
+            path: Path::new(DOCS_DIR).join(name),
+            contents,
+        });
+    }
     Ok(files)
 }
 
@@ -77,8 +86,8 @@ pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Vec<(PathBuf, &'stat
     stale
 }
 
-fn owned_dirs() -> [&'static str; 2] {
-    [MODELS_DIR, API_DIR]
+fn owned_dirs() -> [&'static str; 3] {
+    [MODELS_DIR, API_DIR, "docs/reference/models"]
 }
 
 /// Runs the command: writes the files, or with `check` only reports what is stale.

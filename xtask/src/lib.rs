@@ -6,6 +6,7 @@
 //! emitters ([`emit_models`]) → [`codegen`] (write or check the files).
 
 pub mod codegen;
+pub mod emit_docs;
 pub mod emit_models;
 pub mod emit_ops;
 pub mod extract;
