@@ -4,5 +4,7 @@ mod auth;
 mod common;
 mod layers;
 mod limits;
+mod proxy;
 mod regions;
 mod retry;
+mod virtual_time;
