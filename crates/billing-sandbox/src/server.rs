@@ -1,6 +1,7 @@
 //! The HTTP side: the accept loop, the per-request pipeline (record → fault → route → finish)
 //! and the three Genesys routes (`/oauth/token`, billable usage, trustee overview).
 
+use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -53,11 +54,28 @@ impl std::error::Error for ResetConnection {}
 #[derive(Debug)]
 pub(crate) enum SandboxBody {
     Full(Option<Bytes>),
-    /// Sends the data, then fails so the server aborts the connection mid-body.
+    /// Sends the data, waits for it to be flushed, then fails so the server aborts the
+    /// connection mid-body.
     Truncated {
         data: Option<Bytes>,
+        flush: Pin<Box<tokio::time::Sleep>>,
         failed: bool,
     },
+}
+
+/// How long a truncated body waits after its data before failing. hyper writes the head and
+/// the first chunk together and drops unflushed bytes when a body fails, so without the pause
+/// the client would see no response at all instead of a short body.
+const TRUNCATE_FLUSH: Duration = Duration::from_millis(50);
+
+impl SandboxBody {
+    fn truncated(data: Bytes) -> Self {
+        SandboxBody::Truncated {
+            data: Some(data),
+            flush: Box::pin(tokio::time::sleep(TRUNCATE_FLUSH)),
+            failed: false,
+        }
+    }
 }
 
 impl Body for SandboxBody {
@@ -66,14 +84,21 @@ impl Body for SandboxBody {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         Poll::Ready(match self.get_mut() {
             SandboxBody::Full(data) => data.take().map(|d| Ok(Frame::data(d))),
-            SandboxBody::Truncated { data, failed } => {
+            SandboxBody::Truncated {
+                data,
+                flush,
+                failed,
+            } => {
                 if let Some(d) = data.take() {
                     Some(Ok(Frame::data(d)))
                 } else if !*failed {
+                    if flush.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
                     *failed = true;
                     Some(Err(io::Error::new(
                         io::ErrorKind::ConnectionAborted,
@@ -267,10 +292,7 @@ async fn handle(
             response
                 .headers_mut()
                 .insert(CONTENT_LENGTH, HeaderValue::from(full_len));
-            *response.body_mut() = SandboxBody::Truncated {
-                data: Some(half),
-                failed: false,
-            };
+            *response.body_mut() = SandboxBody::truncated(half);
             return Ok(response);
         }
         Some(Fault::MalformedJson) => {
