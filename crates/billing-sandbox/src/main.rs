@@ -34,11 +34,15 @@ fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, S
         .map_err(|_| format!("{flag}: cannot parse {value:?}"))
 }
 
-fn builder_from_args() -> Result<Option<(billing_sandbox::SandboxBuilder, u16)>, String> {
+/// The parsed command line: the builder, the port and the InProgress poll count to print.
+type Parsed = (billing_sandbox::SandboxBuilder, u16, u32);
+
+fn builder_from_args() -> Result<Option<Parsed>, String> {
     let mut builder = Sandbox::builder();
     let mut port = 8787_u16;
     let mut client_id = DEFAULT_CLIENT_ID.to_owned();
     let mut client_secret = DEFAULT_CLIENT_SECRET.to_owned();
+    let mut polls = 2_u32;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -63,7 +67,10 @@ fn builder_from_args() -> Result<Option<(billing_sandbox::SandboxBuilder, u16)>,
             "--token-expires-in" => {
                 builder.token_expires_in(Duration::from_secs(parse(&flag, value())?))
             }
-            "--in-progress-polls" => builder.in_progress_polls(parse(&flag, value())?),
+            "--in-progress-polls" => {
+                polls = parse(&flag, value())?;
+                builder.in_progress_polls(polls)
+            }
             "--report-usages" => builder.report_usages(parse(&flag, value())?),
             "--resources-per-usage" => builder.report_resources_per_usage(parse(&flag, value())?),
             "--report-bytes" => builder.report_target_bytes(parse(&flag, value())?),
@@ -78,12 +85,13 @@ fn builder_from_args() -> Result<Option<(billing_sandbox::SandboxBuilder, u16)>,
     Ok(Some((
         builder.client_credentials(client_id, client_secret),
         port,
+        polls,
     )))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (builder, port) = match builder_from_args() {
+    let (builder, port, in_progress_polls) = match builder_from_args() {
         Ok(Some(parsed)) => parsed,
         Ok(None) => {
             print!("{USAGE}");
@@ -138,6 +146,9 @@ async fn main() -> ExitCode {
              '{base}/api/v2/billing/trusteebillingoverview/{org}?billingPeriodIndex=1'"
         );
     }
+    println!(
+        "  (the first {in_progress_polls} answers for a period are \"InProgress\"; repeat the request)"
+    );
     println!();
     println!(
         "Faults: curl -s -X POST {base}/__sandbox/faults -d '{{\"kind\":\"service_unavailable\",\"retryAfter\":1,\"times\":2}}'"
