@@ -1,1 +1,65 @@
-//! placeholder
+//! The typed client for the Genesys Cloud (PureCloud) Billing API.
+//!
+//! # A first program
+//!
+//! ```no_run
+//! use billing_api::Client;
+//! use chrono::{TimeZone, Utc};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), billing_api::Error> {
+//!     // GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION
+//!     let client = Client::from_env()?;
+//!
+//!     // The usage report is built on demand: wait while it is InProgress.
+//!     let start = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+//!     let end = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+//!     let report = client.wait_for_billable_usage(start, end).wait().await?;
+//!     for usage in &report.usages {
+//!         println!("{}: {} ({} resources)", usage.name, usage.total_usage, usage.resources.len());
+//!     }
+//!
+//!     // A partner's view of one customer org, last closed billing period.
+//!     let overview = client
+//!         .get_billing_trusteebillingoverview_trustor_org_id("5c3b0f2e-7d41-4f8a-9b6c-2e1d0a9f8c7b", Some(1))
+//!         .await?;
+//!     println!("{} {}", overview.currency, overview.subscription_type);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What happens on a call
+//!
+//! The generated method percent-encodes its arguments into a relative request (dates as UTC
+//! `yyyy-MM-ddTHH:mm:ss.SSSZ`; path values as one segment, so no value can change the path),
+//! marks it with its operation id as idempotent, and sends it through the
+//! [`ClientService`] stack: your layers ([`ClientBuilder::with_layer`]) around the
+//! [`billing_transport`] stack (tracing, operation timeout, retry, attempt timeout, OAuth,
+//! base URL) or your own service ([`ClientBuilder::with_service`]). A 2xx body is decoded into
+//! the [`billing_models`] type; anything else is an [`Error`] that says where it failed.
+//!
+//! # Errors
+//!
+//! [`Error`] separates invalid input (nothing sent), configuration, transport (connect,
+//! timeout, body too large, auth), service (an HTTP error status with the server's
+//! [`ErrorBody`](billing_models::ErrorBody), correlation id and `Retry-After`), and decode
+//! errors (the JSON path that failed and an excerpt of the body).
+
+mod client;
+mod error;
+mod fanout;
+#[rustfmt::skip]
+mod generated;
+mod request;
+mod waiter;
+
+pub use billing_models as models;
+pub use billing_transport::{
+    ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource, TokenSource,
+};
+pub use client::{Client, ClientBuilder, ClientService, RateLimit};
+pub use error::{DecodeError, Error, ServiceError};
+pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
+pub use generated::operations;
+pub use request::Operation;
+pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
