@@ -137,7 +137,7 @@ pub fn api_page(api: &Api) -> String {
     }
     for op in &api.operations {
         s.push_str(&format!(
-            "\n## {}\n\n```rust,ignore\n{}\n```\n\n",
+            "\n## {}\n\n```text\n{}\n```\n\n",
             op.fn_name,
             signature(op)
         ));

@@ -63,3 +63,21 @@ pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
 pub use request::Operation;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
+
+/// The guides in `docs/guide/` and the generated reference, compiled (and, where they use the
+/// sandbox, run) as doctests so their code cannot rot.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../../docs/guide/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../../docs/guide/authentication-and-regions.md")]
+    struct AuthenticationAndRegions;
+    #[doc = include_str!("../../../docs/guide/retries-rate-limits-and-timeouts.md")]
+    struct RetriesRateLimitsAndTimeouts;
+    #[doc = include_str!("../../../docs/guide/custom-middleware.md")]
+    struct CustomMiddleware;
+    #[doc = include_str!("../../../docs/guide/testing-with-the-sandbox.md")]
+    struct TestingWithTheSandbox;
+    #[doc = include_str!("../../../docs/reference/BillingApi.md")]
+    struct BillingApiReference;
+}

@@ -42,3 +42,8 @@ mod generated;
 mod wire;
 
 pub use generated::*;
+
+/// `docs/guide/models-only.md`, compiled and run as a doctest so its code cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/models-only.md")]
+struct ModelsOnlyGuide;
