@@ -68,6 +68,8 @@ pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
 /// sandbox, run) as doctests so their code cannot rot.
 #[cfg(doctest)]
 mod guides {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
     #[doc = include_str!("../../../docs/guide/getting-started.md")]
     struct GettingStarted;
     #[doc = include_str!("../../../docs/guide/authentication-and-regions.md")]
