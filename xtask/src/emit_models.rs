@@ -201,12 +201,7 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
         let slot = format_ident!("{}", format!("f_{}", f.rust.trim_start_matches("r#")));
         let wire = &f.wire;
         quote! {
-            #wire => {
-                if #slot.is_some() {
-                    return Err(de::Error::duplicate_field(#wire));
-                }
-                #slot = Some(map.next_value()?);
-            }
+            #wire => wire::fill(&mut #slot, &mut map, #wire)?,
         }
     });
     let finish = model.fields.iter().zip(&idents).map(|(f, ident)| {

@@ -44,6 +44,24 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Fills one field's slot from the map's next value; a key seen twice is an error, as with
+/// serde's derives.
+pub(crate) fn fill<'de, A, T>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: de::MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
 /// A `date-time` on the wire: read from any RFC 3339 offset, written as UTC
 /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (see [`crate::datetime`]).
 pub(crate) struct Timestamp(pub(crate) DateTime<Utc>);

@@ -79,24 +79,9 @@ impl<'de> de::Visitor<'de> for BillingUsageVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
-                "totalUsage" => {
-                    if f_total_usage.is_some() {
-                        return Err(de::Error::duplicate_field("totalUsage"));
-                    }
-                    f_total_usage = Some(map.next_value()?);
-                }
-                "resources" => {
-                    if f_resources.is_some() {
-                        return Err(de::Error::duplicate_field("resources"));
-                    }
-                    f_resources = Some(map.next_value()?);
-                }
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
+                "totalUsage" => wire::fill(&mut f_total_usage, &mut map, "totalUsage")?,
+                "resources" => wire::fill(&mut f_resources, &mut map, "resources")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

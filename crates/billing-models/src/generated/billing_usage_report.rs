@@ -126,48 +126,13 @@ impl<'de> de::Visitor<'de> for BillingUsageReportVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "id" => {
-                    if f_id.is_some() {
-                        return Err(de::Error::duplicate_field("id"));
-                    }
-                    f_id = Some(map.next_value()?);
-                }
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
-                "startDate" => {
-                    if f_start_date.is_some() {
-                        return Err(de::Error::duplicate_field("startDate"));
-                    }
-                    f_start_date = Some(map.next_value()?);
-                }
-                "endDate" => {
-                    if f_end_date.is_some() {
-                        return Err(de::Error::duplicate_field("endDate"));
-                    }
-                    f_end_date = Some(map.next_value()?);
-                }
-                "status" => {
-                    if f_status.is_some() {
-                        return Err(de::Error::duplicate_field("status"));
-                    }
-                    f_status = Some(map.next_value()?);
-                }
-                "usages" => {
-                    if f_usages.is_some() {
-                        return Err(de::Error::duplicate_field("usages"));
-                    }
-                    f_usages = Some(map.next_value()?);
-                }
-                "selfUri" => {
-                    if f_self_uri.is_some() {
-                        return Err(de::Error::duplicate_field("selfUri"));
-                    }
-                    f_self_uri = Some(map.next_value()?);
-                }
+                "id" => wire::fill(&mut f_id, &mut map, "id")?,
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
+                "startDate" => wire::fill(&mut f_start_date, &mut map, "startDate")?,
+                "endDate" => wire::fill(&mut f_end_date, &mut map, "endDate")?,
+                "status" => wire::fill(&mut f_status, &mut map, "status")?,
+                "usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
+                "selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

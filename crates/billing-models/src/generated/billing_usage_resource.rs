@@ -67,18 +67,8 @@ impl<'de> de::Visitor<'de> for BillingUsageResourceVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
-                "date" => {
-                    if f_date.is_some() {
-                        return Err(de::Error::duplicate_field("date"));
-                    }
-                    f_date = Some(map.next_value()?);
-                }
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
+                "date" => wire::fill(&mut f_date, &mut map, "date")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

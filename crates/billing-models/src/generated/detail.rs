@@ -82,30 +82,10 @@ impl<'de> de::Visitor<'de> for DetailVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "errorCode" => {
-                    if f_error_code.is_some() {
-                        return Err(de::Error::duplicate_field("errorCode"));
-                    }
-                    f_error_code = Some(map.next_value()?);
-                }
-                "fieldName" => {
-                    if f_field_name.is_some() {
-                        return Err(de::Error::duplicate_field("fieldName"));
-                    }
-                    f_field_name = Some(map.next_value()?);
-                }
-                "entityId" => {
-                    if f_entity_id.is_some() {
-                        return Err(de::Error::duplicate_field("entityId"));
-                    }
-                    f_entity_id = Some(map.next_value()?);
-                }
-                "entityName" => {
-                    if f_entity_name.is_some() {
-                        return Err(de::Error::duplicate_field("entityName"));
-                    }
-                    f_entity_name = Some(map.next_value()?);
-                }
+                "errorCode" => wire::fill(&mut f_error_code, &mut map, "errorCode")?,
+                "fieldName" => wire::fill(&mut f_field_name, &mut map, "fieldName")?,
+                "entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
+                "entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

@@ -154,72 +154,25 @@ impl<'de> de::Visitor<'de> for ErrorBodyVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "message" => {
-                    if f_message.is_some() {
-                        return Err(de::Error::duplicate_field("message"));
-                    }
-                    f_message = Some(map.next_value()?);
-                }
-                "code" => {
-                    if f_code.is_some() {
-                        return Err(de::Error::duplicate_field("code"));
-                    }
-                    f_code = Some(map.next_value()?);
-                }
-                "status" => {
-                    if f_status.is_some() {
-                        return Err(de::Error::duplicate_field("status"));
-                    }
-                    f_status = Some(map.next_value()?);
-                }
-                "entityId" => {
-                    if f_entity_id.is_some() {
-                        return Err(de::Error::duplicate_field("entityId"));
-                    }
-                    f_entity_id = Some(map.next_value()?);
-                }
-                "entityName" => {
-                    if f_entity_name.is_some() {
-                        return Err(de::Error::duplicate_field("entityName"));
-                    }
-                    f_entity_name = Some(map.next_value()?);
-                }
+                "message" => wire::fill(&mut f_message, &mut map, "message")?,
+                "code" => wire::fill(&mut f_code, &mut map, "code")?,
+                "status" => wire::fill(&mut f_status, &mut map, "status")?,
+                "entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
+                "entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
                 "messageWithParams" => {
-                    if f_message_with_params.is_some() {
-                        return Err(de::Error::duplicate_field("messageWithParams"));
-                    }
-                    f_message_with_params = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_message_with_params,
+                        &mut map,
+                        "messageWithParams",
+                    )?
                 }
                 "messageParams" => {
-                    if f_message_params.is_some() {
-                        return Err(de::Error::duplicate_field("messageParams"));
-                    }
-                    f_message_params = Some(map.next_value()?);
+                    wire::fill(&mut f_message_params, &mut map, "messageParams")?
                 }
-                "contextId" => {
-                    if f_context_id.is_some() {
-                        return Err(de::Error::duplicate_field("contextId"));
-                    }
-                    f_context_id = Some(map.next_value()?);
-                }
-                "details" => {
-                    if f_details.is_some() {
-                        return Err(de::Error::duplicate_field("details"));
-                    }
-                    f_details = Some(map.next_value()?);
-                }
-                "errors" => {
-                    if f_errors.is_some() {
-                        return Err(de::Error::duplicate_field("errors"));
-                    }
-                    f_errors = Some(map.next_value()?);
-                }
-                "limit" => {
-                    if f_limit.is_some() {
-                        return Err(de::Error::duplicate_field("limit"));
-                    }
-                    f_limit = Some(map.next_value()?);
-                }
+                "contextId" => wire::fill(&mut f_context_id, &mut map, "contextId")?,
+                "details" => wire::fill(&mut f_details, &mut map, "details")?,
+                "errors" => wire::fill(&mut f_errors, &mut map, "errors")?,
+                "limit" => wire::fill(&mut f_limit, &mut map, "limit")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

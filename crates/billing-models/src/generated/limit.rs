@@ -72,24 +72,9 @@ impl<'de> de::Visitor<'de> for LimitVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "key" => {
-                    if f_key.is_some() {
-                        return Err(de::Error::duplicate_field("key"));
-                    }
-                    f_key = Some(map.next_value()?);
-                }
-                "namespace" => {
-                    if f_namespace.is_some() {
-                        return Err(de::Error::duplicate_field("namespace"));
-                    }
-                    f_namespace = Some(map.next_value()?);
-                }
-                "value" => {
-                    if f_value.is_some() {
-                        return Err(de::Error::duplicate_field("value"));
-                    }
-                    f_value = Some(map.next_value()?);
-                }
+                "key" => wire::fill(&mut f_key, &mut map, "key")?,
+                "namespace" => wire::fill(&mut f_namespace, &mut map, "namespace")?,
+                "value" => wire::fill(&mut f_value, &mut map, "value")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

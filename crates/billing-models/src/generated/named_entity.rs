@@ -66,18 +66,8 @@ impl<'de> de::Visitor<'de> for NamedEntityVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "id" => {
-                    if f_id.is_some() {
-                        return Err(de::Error::duplicate_field("id"));
-                    }
-                    f_id = Some(map.next_value()?);
-                }
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
+                "id" => wire::fill(&mut f_id, &mut map, "id")?,
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

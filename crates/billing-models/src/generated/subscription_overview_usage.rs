@@ -186,77 +186,37 @@ impl<'de> de::Visitor<'de> for SubscriptionOverviewUsageVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
-                "partNumber" => {
-                    if f_part_number.is_some() {
-                        return Err(de::Error::duplicate_field("partNumber"));
-                    }
-                    f_part_number = Some(map.next_value()?);
-                }
-                "grouping" => {
-                    if f_grouping.is_some() {
-                        return Err(de::Error::duplicate_field("grouping"));
-                    }
-                    f_grouping = Some(map.next_value()?);
-                }
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
+                "partNumber" => wire::fill(&mut f_part_number, &mut map, "partNumber")?,
+                "grouping" => wire::fill(&mut f_grouping, &mut map, "grouping")?,
                 "unitOfMeasureType" => {
-                    if f_unit_of_measure_type.is_some() {
-                        return Err(de::Error::duplicate_field("unitOfMeasureType"));
-                    }
-                    f_unit_of_measure_type = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_unit_of_measure_type,
+                        &mut map,
+                        "unitOfMeasureType",
+                    )?
                 }
                 "usageQuantity" => {
-                    if f_usage_quantity.is_some() {
-                        return Err(de::Error::duplicate_field("usageQuantity"));
-                    }
-                    f_usage_quantity = Some(map.next_value()?);
+                    wire::fill(&mut f_usage_quantity, &mut map, "usageQuantity")?
                 }
                 "overagePrice" => {
-                    if f_overage_price.is_some() {
-                        return Err(de::Error::duplicate_field("overagePrice"));
-                    }
-                    f_overage_price = Some(map.next_value()?);
+                    wire::fill(&mut f_overage_price, &mut map, "overagePrice")?
                 }
                 "prepayQuantity" => {
-                    if f_prepay_quantity.is_some() {
-                        return Err(de::Error::duplicate_field("prepayQuantity"));
-                    }
-                    f_prepay_quantity = Some(map.next_value()?);
+                    wire::fill(&mut f_prepay_quantity, &mut map, "prepayQuantity")?
                 }
                 "prepayPrice" => {
-                    if f_prepay_price.is_some() {
-                        return Err(de::Error::duplicate_field("prepayPrice"));
-                    }
-                    f_prepay_price = Some(map.next_value()?);
+                    wire::fill(&mut f_prepay_price, &mut map, "prepayPrice")?
                 }
-                "usageNotes" => {
-                    if f_usage_notes.is_some() {
-                        return Err(de::Error::duplicate_field("usageNotes"));
-                    }
-                    f_usage_notes = Some(map.next_value()?);
-                }
+                "usageNotes" => wire::fill(&mut f_usage_notes, &mut map, "usageNotes")?,
                 "isCancellable" => {
-                    if f_is_cancellable.is_some() {
-                        return Err(de::Error::duplicate_field("isCancellable"));
-                    }
-                    f_is_cancellable = Some(map.next_value()?);
+                    wire::fill(&mut f_is_cancellable, &mut map, "isCancellable")?
                 }
                 "bundleQuantity" => {
-                    if f_bundle_quantity.is_some() {
-                        return Err(de::Error::duplicate_field("bundleQuantity"));
-                    }
-                    f_bundle_quantity = Some(map.next_value()?);
+                    wire::fill(&mut f_bundle_quantity, &mut map, "bundleQuantity")?
                 }
                 "isThirdParty" => {
-                    if f_is_third_party.is_some() {
-                        return Err(de::Error::duplicate_field("isThirdParty"));
-                    }
-                    f_is_third_party = Some(map.next_value()?);
+                    wire::fill(&mut f_is_third_party, &mut map, "isThirdParty")?
                 }
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);

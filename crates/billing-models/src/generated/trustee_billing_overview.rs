@@ -249,108 +249,75 @@ impl<'de> de::Visitor<'de> for TrusteeBillingOverviewVisitor {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_str() {
-                "id" => {
-                    if f_id.is_some() {
-                        return Err(de::Error::duplicate_field("id"));
-                    }
-                    f_id = Some(map.next_value()?);
-                }
-                "name" => {
-                    if f_name.is_some() {
-                        return Err(de::Error::duplicate_field("name"));
-                    }
-                    f_name = Some(map.next_value()?);
-                }
+                "id" => wire::fill(&mut f_id, &mut map, "id")?,
+                "name" => wire::fill(&mut f_name, &mut map, "name")?,
                 "organization" => {
-                    if f_organization.is_some() {
-                        return Err(de::Error::duplicate_field("organization"));
-                    }
-                    f_organization = Some(map.next_value()?);
+                    wire::fill(&mut f_organization, &mut map, "organization")?
                 }
-                "currency" => {
-                    if f_currency.is_some() {
-                        return Err(de::Error::duplicate_field("currency"));
-                    }
-                    f_currency = Some(map.next_value()?);
-                }
+                "currency" => wire::fill(&mut f_currency, &mut map, "currency")?,
                 "enabledProducts" => {
-                    if f_enabled_products.is_some() {
-                        return Err(de::Error::duplicate_field("enabledProducts"));
-                    }
-                    f_enabled_products = Some(map.next_value()?);
+                    wire::fill(&mut f_enabled_products, &mut map, "enabledProducts")?
                 }
                 "subscriptionType" => {
-                    if f_subscription_type.is_some() {
-                        return Err(de::Error::duplicate_field("subscriptionType"));
-                    }
-                    f_subscription_type = Some(map.next_value()?);
+                    wire::fill(&mut f_subscription_type, &mut map, "subscriptionType")?
                 }
                 "rampPeriodStartDate" => {
-                    if f_ramp_period_start_date.is_some() {
-                        return Err(de::Error::duplicate_field("rampPeriodStartDate"));
-                    }
-                    f_ramp_period_start_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_ramp_period_start_date,
+                        &mut map,
+                        "rampPeriodStartDate",
+                    )?
                 }
                 "rampPeriodEndDate" => {
-                    if f_ramp_period_end_date.is_some() {
-                        return Err(de::Error::duplicate_field("rampPeriodEndDate"));
-                    }
-                    f_ramp_period_end_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_ramp_period_end_date,
+                        &mut map,
+                        "rampPeriodEndDate",
+                    )?
                 }
                 "billingPeriodStartDate" => {
-                    if f_billing_period_start_date.is_some() {
-                        return Err(de::Error::duplicate_field("billingPeriodStartDate"));
-                    }
-                    f_billing_period_start_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_billing_period_start_date,
+                        &mut map,
+                        "billingPeriodStartDate",
+                    )?
                 }
                 "billingPeriodEndDate" => {
-                    if f_billing_period_end_date.is_some() {
-                        return Err(de::Error::duplicate_field("billingPeriodEndDate"));
-                    }
-                    f_billing_period_end_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_billing_period_end_date,
+                        &mut map,
+                        "billingPeriodEndDate",
+                    )?
                 }
-                "usages" => {
-                    if f_usages.is_some() {
-                        return Err(de::Error::duplicate_field("usages"));
-                    }
-                    f_usages = Some(map.next_value()?);
-                }
+                "usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
                 "contractAmendmentDate" => {
-                    if f_contract_amendment_date.is_some() {
-                        return Err(de::Error::duplicate_field("contractAmendmentDate"));
-                    }
-                    f_contract_amendment_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_contract_amendment_date,
+                        &mut map,
+                        "contractAmendmentDate",
+                    )?
                 }
                 "contractEffectiveDate" => {
-                    if f_contract_effective_date.is_some() {
-                        return Err(de::Error::duplicate_field("contractEffectiveDate"));
-                    }
-                    f_contract_effective_date = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_contract_effective_date,
+                        &mut map,
+                        "contractEffectiveDate",
+                    )?
                 }
                 "contractEndDate" => {
-                    if f_contract_end_date.is_some() {
-                        return Err(de::Error::duplicate_field("contractEndDate"));
-                    }
-                    f_contract_end_date = Some(map.next_value()?);
+                    wire::fill(&mut f_contract_end_date, &mut map, "contractEndDate")?
                 }
                 "minimumMonthlyAmount" => {
-                    if f_minimum_monthly_amount.is_some() {
-                        return Err(de::Error::duplicate_field("minimumMonthlyAmount"));
-                    }
-                    f_minimum_monthly_amount = Some(map.next_value()?);
+                    wire::fill(
+                        &mut f_minimum_monthly_amount,
+                        &mut map,
+                        "minimumMonthlyAmount",
+                    )?
                 }
                 "inRampPeriod" => {
-                    if f_in_ramp_period.is_some() {
-                        return Err(de::Error::duplicate_field("inRampPeriod"));
-                    }
-                    f_in_ramp_period = Some(map.next_value()?);
+                    wire::fill(&mut f_in_ramp_period, &mut map, "inRampPeriod")?
                 }
-                "selfUri" => {
-                    if f_self_uri.is_some() {
-                        return Err(de::Error::duplicate_field("selfUri"));
-                    }
-                    f_self_uri = Some(map.next_value()?);
-                }
+                "selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }

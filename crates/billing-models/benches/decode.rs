@@ -1,0 +1,290 @@
+//! Decode throughput: the typed `BillingUsageReport` against `serde_json::Value` on the same bytes,
+//! at about 10 KB, 1 MB and 50 MB (issue 7, benchmark 1; results in `docs/performance.md`).
+//!
+//! `cargo bench -p billing-models --bench decode` runs criterion (throughput of each) and then an
+//! interleaved ratio table: typed and `Value` timed alternately, round after round, so that a
+//! noisy neighbour slows both alike. `BENCH_QUICK=1` skips the 50 MB size and shortens both
+//! parts (a smoke run). The report JSON is generated here, shaped like the server's: licence
+//! and device usages, user e-mail addresses and phone names as resources, dates inside the
+//! period, compact as the API sends it.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use billing_models::BillingUsageReport;
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+
+const USAGE_NAMES: &[(&str, bool)] = &[
+    ("Genesys Cloud CX 3", true),
+    ("Genesys Cloud CX 2", true),
+    ("Genesys Cloud CX 1", true),
+    ("Genesys Cloud CX 2 Digital", true),
+    ("Genesys Cloud Communicate", true),
+    ("Workforce Engagement Management Add-on", true),
+    ("Genesys Cloud Voice - BYOC Cloud Phones", false),
+    ("Genesys Cloud Edge Devices", false),
+    ("Speech and Text Analytics Add-on", true),
+    ("Genesys Cloud Collaborate", true),
+    ("WebRTC Phones", false),
+    ("Genesys Cloud CX 1 Digital Add-on II", true),
+];
+const FIRST: &[&str] = &[
+    "olivia", "liam", "emma", "noah", "amelia", "oliver", "sophia", "elijah", "isabella", "lucas",
+    "mia", "mateo", "ava", "levi", "harper", "james", "aisha", "wei", "priya", "kenji",
+];
+const LAST: &[&str] = &[
+    "smith", "garcia", "nguyen", "muller", "rossi", "kowalski", "tanaka", "silva", "johnson",
+    "okafor", "dubois", "patel", "kim", "hansen", "novak", "murphy", "lopez", "schmidt", "chen",
+    "brown",
+];
+const DEVICES: &[&str] = &[
+    "Polycom VVX 411",
+    "Yealink T54W",
+    "Poly Edge E350",
+    "Cisco 8841",
+    "AudioCodes C450HD",
+];
+
+/// splitmix64: deterministic, so every run decodes the same bytes.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A Complete report for October 2026 with `usages` usages of `per_usage` resources each
+/// (60–100 % of it for all but the first, as licences differ in head count).
+fn report(usages: usize, per_usage: usize) -> Vec<u8> {
+    let mut rng = 0x5EED_u64;
+    let mut out = String::with_capacity(300 + usages * (120 + per_usage * 75));
+    out.push_str(
+        r#"{"id":"3f9a1c2e-8b47-4d0e-9c61-7a2b5e8d4f10","name":"Billable usage report","startDate":"2026-10-01T00:00:00.000Z","endDate":"2026-11-01T00:00:00.000Z","status":"Complete","usages":["#,
+    );
+    for k in 0..usages {
+        let (base, user) = USAGE_NAMES[k % USAGE_NAMES.len()];
+        let count = if k == 0 || per_usage < 2 {
+            per_usage
+        } else {
+            let min = per_usage * 3 / 5;
+            min + (next(&mut rng) % (per_usage - min + 1) as u64) as usize
+        };
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str(r#"{"name":""#);
+        out.push_str(base);
+        if k >= USAGE_NAMES.len() {
+            let _ = write!(out, " (bundle {})", k / USAGE_NAMES.len() + 1);
+        }
+        let _ = write!(out, r#"","totalUsage":"{count}","resources":["#);
+        for i in 0..count {
+            if i > 0 {
+                out.push(',');
+            }
+            let index = k * per_usage / 2 + i;
+            out.push_str(r#"{"name":""#);
+            if user {
+                let generation = index / (FIRST.len() * LAST.len());
+                out.push_str(FIRST[index % FIRST.len()]);
+                out.push('.');
+                out.push_str(LAST[(index / FIRST.len()) % LAST.len()]);
+                if generation > 0 {
+                    let _ = write!(out, "{}", generation + 1);
+                }
+                out.push_str("@example.com");
+            } else {
+                let mac = next(&mut rng) & 0xff_ffff;
+                let _ = write!(
+                    out,
+                    "{} (00:04:f2:{:02x}:{:02x}:{:02x}) #{}",
+                    DEVICES[index % DEVICES.len()],
+                    mac >> 16,
+                    (mac >> 8) & 0xff,
+                    mac & 0xff,
+                    index + 1
+                );
+            }
+            // First seen early in the month, mostly: skewed towards its start.
+            let u = (next(&mut rng) >> 11) as f64 / (1u64 << 53) as f64;
+            let secs = (u * u * 31.0 * 86_400.0) as u64;
+            let _ = write!(
+                out,
+                r#"","date":"2026-10-{:02}T{:02}:{:02}:{:02}.000Z"}}"#,
+                1 + secs / 86_400,
+                secs / 3600 % 24,
+                secs / 60 % 60,
+                secs % 60
+            );
+        }
+        out.push_str("]}");
+    }
+    out.push_str(r#"],"selfUri":"/api/v2/billing/reports/billableusage"}"#);
+    out.into_bytes()
+}
+
+/// A report of about `target` bytes: the number of usages grows with the size (a large org has
+/// more licence types and bundles), resources per usage make up the rest.
+fn report_of_size(target: usize) -> Vec<u8> {
+    let usages = match target {
+        0..=100_000 => 4,
+        100_001..=10_000_000 => 12,
+        _ => 24,
+    };
+    let small = report(usages, 10).len() as f64;
+    let large = report(usages, 110).len() as f64;
+    let per_resource = (large - small) / 100.0;
+    let mut per_usage = (((target as f64 - small) / per_resource) + 10.0).max(1.0) as usize;
+    // Head counts vary per usage; one proportional correction lands within a percent or two.
+    let first = report(usages, per_usage);
+    per_usage = ((per_usage as f64 * target as f64 / first.len() as f64) as usize).max(1);
+    report(usages, per_usage)
+}
+
+struct Case {
+    label: &'static str,
+    bytes: Vec<u8>,
+}
+
+fn cases(quick: bool) -> Vec<Case> {
+    let mut sizes = vec![("10KB", 10_000), ("1MB", 1_000_000)];
+    if !quick {
+        sizes.push(("50MB", 50_000_000));
+    }
+    sizes
+        .into_iter()
+        .map(|(label, target)| {
+            let bytes = report_of_size(target);
+            // The same bytes must decode both ways before either is timed.
+            let typed: BillingUsageReport = serde_json::from_slice(&bytes).expect("typed decode");
+            let _: serde_json::Value = serde_json::from_slice(&bytes).expect("Value decode");
+            let resources: usize = typed.usages.iter().map(|u| u.resources.len()).sum();
+            eprintln!(
+                "case {label}: {} bytes, {} usages, {resources} resources",
+                bytes.len(),
+                typed.usages.len()
+            );
+            Case { label, bytes }
+        })
+        .collect()
+}
+
+fn typed(bytes: &[u8]) -> BillingUsageReport {
+    serde_json::from_slice(black_box(bytes)).expect("typed decode")
+}
+
+fn value(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(black_box(bytes)).expect("Value decode")
+}
+
+fn criterion_part(c: &mut Criterion, cases: &[Case], quick: bool) {
+    for case in cases {
+        let big = case.bytes.len() > 10_000_000;
+        let mut group = c.benchmark_group(format!("decode/{}", case.label));
+        group.throughput(Throughput::Bytes(case.bytes.len() as u64));
+        if big {
+            group
+                .sampling_mode(SamplingMode::Flat)
+                .sample_size(10)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(12));
+        } else if quick {
+            group
+                .sample_size(10)
+                .warm_up_time(Duration::from_millis(300))
+                .measurement_time(Duration::from_secs(1));
+        }
+        group.bench_with_input(
+            BenchmarkId::new("typed", case.label),
+            &case.bytes,
+            |b, bytes| b.iter_with_large_drop(|| typed(bytes)),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("value", case.label),
+            &case.bytes,
+            |b, bytes| b.iter_with_large_drop(|| value(bytes)),
+        );
+        group.finish();
+    }
+}
+
+/// Seconds per decode, averaged over `reps` decodes. Each result is dropped outside the timed
+/// part (as criterion's `iter_batched` does), one at a time, so the heap stays the size of one
+/// decoded report rather than of hundreds.
+fn time_per_decode<T>(bytes: &[u8], reps: usize, decode: fn(&[u8]) -> T) -> f64 {
+    let mut total = Duration::ZERO;
+    for _ in 0..reps {
+        let start = Instant::now();
+        let decoded = decode(bytes);
+        total += start.elapsed();
+        drop(decoded);
+    }
+    total.as_secs_f64() / reps as f64
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Typed and `Value` alternately, `rounds` times; prints MB/s of each and the ratio per round and
+/// the median ratio.
+fn ratio_part(cases: &[Case], quick: bool) {
+    let rounds = if quick { 3 } else { 7 };
+    println!();
+    println!("decode ratio (interleaved, {rounds} rounds; MB = 10^6 bytes)");
+    println!(
+        "{:>6} {:>12} {:>12} {:>12} {:>8}",
+        "size", "bytes", "typed MB/s", "Value MB/s", "ratio"
+    );
+    for case in cases {
+        let bytes = &case.bytes;
+        // About 0.3 s per side per round, at least one decode.
+        let probe = time_per_decode(bytes, 1, typed);
+        let reps = ((0.3 / probe) as usize).clamp(1, 100_000);
+        let mb = bytes.len() as f64 / 1e6;
+        let mut ratios = Vec::new();
+        let mut typed_rates = Vec::new();
+        let mut value_rates = Vec::new();
+        for round in 0..rounds {
+            // Alternate which side goes first, so neither always gets the warmer cache.
+            let (t, v) = if round % 2 == 0 {
+                let t = time_per_decode(bytes, reps, typed);
+                (t, time_per_decode(bytes, reps, value))
+            } else {
+                let v = time_per_decode(bytes, reps, value);
+                (time_per_decode(bytes, reps, typed), v)
+            };
+            typed_rates.push(mb / t);
+            value_rates.push(mb / v);
+            ratios.push(v / t);
+        }
+        let per_round: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "{:>6} {:>12} {:>12.0} {:>12.0} {:>7.2}x   rounds: {}",
+            case.label,
+            bytes.len(),
+            median(&mut typed_rates),
+            median(&mut value_rates),
+            median(&mut ratios),
+            per_round.join(" ")
+        );
+    }
+}
+
+fn main() {
+    let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
+    let cases = cases(quick);
+    let mut criterion = Criterion::default().configure_from_args();
+    if quick {
+        criterion = criterion
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1));
+    }
+    criterion_part(&mut criterion, &cases, quick);
+    criterion.final_summary();
+    ratio_part(&cases, quick);
+}
