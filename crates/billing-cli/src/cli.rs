@@ -1,0 +1,317 @@
+//! The command line as clap sees it: global connection and output flags, the two commands,
+//! and the argument parsers that turn text into dates and durations.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// What `--help` ends with: exit codes and environment variables.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other error (network, server error, unreadable answer, cannot write the output)
+  2  usage error: a bad argument, a bad date, missing credentials or connection settings
+  3  the usage report is not Complete (--no-wait, or still InProgress when --timeout passed)
+  4  overview: some trustor orgs failed (the others were printed)
+  5  authentication failed: the client id or secret was refused
+  6  rate limited: the API asked to wait longer than the tool waits (180 s)
+
+Environment:
+  GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION,
+  GENESYSCLOUD_API_URL, GENESYSCLOUD_LOGIN_URL stand in for the flags of the same meaning.
+  RUST_LOG overrides what --verbose shows.
+
+Examples:
+  genesys-billing --sandbox usage --start 2026-10-01 --end 2026-11-01
+  genesys-billing --region eu_west_1 usage --start 2026-10-01 --end 2026-11-01 --format csv -o usage.csv
+  genesys-billing overview --trustor 5c3b0f2e-7d41-4f8a-9b6c-2e1d0a9f8c7b --period 1";
+
+/// genesys-billing: billable usage reports and trustee billing overviews from the Genesys Cloud
+/// Billing API.
+///
+/// Credentials are an OAuth client of the client-credentials type. Try it without an account:
+/// `genesys-billing --sandbox usage --start 2026-10-01 --end 2026-11-01`.
+#[derive(Debug, Parser)]
+#[command(name = "genesys-billing", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where to connect and with which credentials.
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// How and where to write the result.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Log what the SDK does (requests, retries, token fetches) on stderr; never secrets.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Connection settings: a region or custom URLs, and OAuth client credentials.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Connection {
+    /// Genesys Cloud region, e.g. us_east_1, eu_west_1, or a domain such as mypurecloud.ie
+    /// [default: us_east_1]
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_REGION",
+        global = true,
+        value_name = "REGION"
+    )]
+    pub region: Option<String>,
+
+    /// API base URL instead of a region, e.g. https://api.mypurecloud.com or a local server.
+    #[arg(long, env = "GENESYSCLOUD_API_URL", global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Login (OAuth) base URL; derived from --api-url (api. → login.) when not given.
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_LOGIN_URL",
+        global = true,
+        value_name = "URL"
+    )]
+    pub login_url: Option<String>,
+
+    /// OAuth client id (client-credentials grant).
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_OAUTHCLIENT_ID",
+        hide_env_values = true,
+        global = true,
+        value_name = "ID"
+    )]
+    pub client_id: Option<String>,
+
+    /// OAuth client secret; prefer the environment variable to keep it out of shell history.
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+        hide_env_values = true,
+        global = true,
+        value_name = "SECRET"
+    )]
+    pub client_secret: Option<String>,
+
+    /// Run against a sandbox server started inside this process: no account needed, made-up
+    /// data. Connection flags are ignored.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+}
+
+/// Output settings.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Output format [default: table on a terminal, else json; with --output, from the file
+    /// extension (.csv, .json, .ndjson/.jsonl, .txt)]
+    #[arg(long, short, global = true, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write the result to FILE instead of stdout.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// CSV: one row per usage resource (usage reports) or per usage line (overviews).
+    Csv,
+    /// The API's JSON, pretty-printed (overviews: an array).
+    Json,
+    /// One JSON document per line (overviews: one per org).
+    Ndjson,
+}
+
+impl Format {
+    /// The format for `--output FILE` without `--format`, from the file's extension
+    /// (`None` when the extension says nothing).
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The billable usage report for a period (licences and devices in use).
+    ///
+    /// The service builds the report on demand and answers InProgress until it is ready; the
+    /// command asks again every --interval seconds until it is Complete.
+    Usage(UsageArgs),
+    /// Trustee billing overviews of customer (trustor) orgs, for partners.
+    ///
+    /// Several orgs are fetched concurrently; an org that fails is reported on stderr and the
+    /// others are still printed (exit code 4).
+    Overview(OverviewArgs),
+}
+
+/// Arguments of `usage`.
+#[derive(Debug, Clone, Args)]
+pub struct UsageArgs {
+    /// Start of the period: 2026-10-01 (midnight UTC) or an RFC 3339 date-time such as
+    /// 2026-10-01T00:00:00Z.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub start: DateTime<Utc>,
+
+    /// End of the period, in the same forms as --start.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub end: DateTime<Utc>,
+
+    /// Ask once and print what the service has; exit 3 when the report is not Complete yet.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Seconds between requests while the report is InProgress [default: 3; 0.5 with --sandbox]
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub interval: Option<Duration>,
+
+    /// Give up waiting after this many seconds (exit 3).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "300")]
+    pub timeout: Duration,
+}
+
+/// Arguments of `overview`.
+#[derive(Debug, Clone, Args)]
+pub struct OverviewArgs {
+    /// A trustor (customer) org id; repeat for several orgs. With --sandbox and no --trustor,
+    /// the sandbox's orgs.
+    #[arg(long = "trustor", value_name = "ORG_ID")]
+    pub trustors: Vec<String>,
+
+    /// A file with one trustor org id per line (blank lines and # comments are skipped);
+    /// `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub trustors_file: Option<PathBuf>,
+
+    /// Billing period: 0 = the open period, 1 = the last closed one, 2 = the one before…
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..))]
+    pub period: i32,
+
+    /// How many orgs to fetch at once.
+    #[arg(long, value_name = "N", default_value_t = billing_api::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+
+    /// At most this many requests per minute across all orgs (the platform's default limit
+    /// for a client-credentials token is 300).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rate: Option<u32>,
+}
+
+/// The forms a date may take, for error messages and hints.
+pub const DATE_FORMS: &str = "use a date such as 2026-10-01 (midnight UTC) or an RFC 3339 date-time such as 2026-10-01T00:00:00Z or 2026-10-01T02:00:00+02:00";
+
+/// Reads `2026-10-01` as midnight UTC, or any RFC 3339 date-time (converted to UTC).
+///
+/// ```
+/// let t = billing_cli::cli::parse_date("2026-10-01").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+/// let t = billing_cli::cli::parse_date("2026-10-01T02:00:00+02:00").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+/// assert!(billing_cli::cli::parse_date("01/10/2026").is_err());
+/// ```
+pub fn parse_date(text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(NaiveTime::MIN).and_utc());
+    }
+    billing_models::datetime::parse(text).map_err(|_| format!("not a date; {DATE_FORMS}"))
+}
+
+/// Reads a number of seconds, fractions allowed (`0.5`); must be positive and finite.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, e.g. 3 or 0.5".to_owned())?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 * 365.0 {
+        return Err("expected a positive number of seconds".to_owned());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err("expected a number from 1 to 256".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dates_in_both_forms() {
+        assert_eq!(
+            parse_date("2026-10-01").unwrap(),
+            parse_date("2026-10-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            billing_models::datetime::format(&parse_date("2026-10-01T00:00:00.250-01:00").unwrap()),
+            "2026-10-01T01:00:00.250Z"
+        );
+        for bad in [
+            "2026-13-01",
+            "2026-10-01T25:00:00Z",
+            "yesterday",
+            "",
+            "2026-10-01 00:00",
+        ] {
+            let err = parse_date(bad).unwrap_err();
+            assert!(err.contains("2026-10-01"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_seconds("3").unwrap(), Duration::from_secs(3));
+        for bad in ["0", "-1", "NaN", "inf", "x"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn format_from_extension() {
+        use std::path::Path;
+        assert_eq!(
+            Format::from_extension(Path::new("a.CSV")),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("a.jsonl")),
+            Some(Format::Ndjson)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("a.json")),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("a.txt")),
+            Some(Format::Table)
+        );
+        assert_eq!(Format::from_extension(Path::new("report")), None);
+    }
+}
