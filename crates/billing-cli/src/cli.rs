@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// What `--help` ends with: exit codes and environment variables.
-const AFTER_HELP: &str = "\
+/// The exit codes, for every `--help`.
+const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  any other error (network, server error, unreadable answer, cannot write the output)
@@ -16,8 +16,10 @@ Exit codes:
   3  the usage report is not Complete (--no-wait, or still InProgress when --timeout passed)
   4  overview: some trustor orgs failed (the others were printed)
   5  authentication failed: the client id or secret was refused
-  6  rate limited: the API asked to wait longer than the tool waits (180 s)
+  6  rate limited: the API asked to wait longer than the tool waits (180 s)";
 
+/// What the top-level `--help` ends with after the exit codes.
+const ENVIRONMENT: &str = "\
 Environment:
   GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION,
   GENESYSCLOUD_API_URL, GENESYSCLOUD_LOGIN_URL stand in for the flags of the same meaning.
@@ -34,14 +36,14 @@ Examples:
 /// Credentials are an OAuth client of the client-credentials type. Try it without an account:
 /// `genesys-billing --sandbox usage --start 2026-10-01 --end 2026-11-01`.
 #[derive(Debug, Parser)]
-#[command(name = "genesys-billing", version, after_help = AFTER_HELP)]
+#[command(name = "genesys-billing", version, after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
 pub struct Cli {
     /// Where to connect and with which credentials.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Connection")]
     pub connection: Connection,
 
     /// How and where to write the result.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 
     /// Log what the SDK does (requests, retries, token fetches) on stderr; never secrets.
@@ -66,8 +68,14 @@ pub struct Connection {
     )]
     pub region: Option<String>,
 
-    /// API base URL instead of a region, e.g. https://api.mypurecloud.com or a local server.
-    #[arg(long, env = "GENESYSCLOUD_API_URL", global = true, value_name = "URL")]
+    /// API base URL instead of a region (a private deployment or a local server).
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_API_URL",
+        global = true,
+        value_name = "URL",
+        help = "API base URL instead of a region, e.g. https://api.mypurecloud.com or a local server"
+    )]
     pub api_url: Option<String>,
 
     /// Login (OAuth) base URL; derived from --api-url (api. → login.) when not given.
@@ -153,11 +161,13 @@ pub enum Command {
     ///
     /// The service builds the report on demand and answers InProgress until it is ready; the
     /// command asks again every --interval seconds until it is Complete.
+    #[command(after_help = EXIT_CODES)]
     Usage(UsageArgs),
     /// Trustee billing overviews of customer (trustor) orgs, for partners.
     ///
     /// Several orgs are fetched concurrently; an org that fails is reported on stderr and the
     /// others are still printed (exit code 4).
+    #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
 }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use billing_api::Error;
+use billing_transport::{AuthError, TransportError};
 
 use crate::cli::DATE_FORMS;
 
@@ -40,9 +41,25 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
+/// Whether the credentials (or the token made from them) were refused.
+///
+/// Narrower than [`Error::is_auth`], which is also true when the token endpoint could not be
+/// reached or failed on its side: those are network or service problems, and a hint to check
+/// the secret would send a person the wrong way.
+pub fn credentials_refused(error: &Error) -> bool {
+    match error {
+        Error::Transport(TransportError::Auth(auth)) => match auth {
+            AuthError::TokenEndpoint { status, .. } => status.is_client_error(),
+            AuthError::TokenRequest(_) | AuthError::InvalidTokenReply { .. } => false,
+            _ => true,
+        },
+        _ => error.is_auth(),
+    }
+}
+
 /// The exit code for an SDK error.
 pub fn exit_for(error: &Error) -> Exit {
-    if error.is_auth() {
+    if credentials_refused(error) {
         Exit::Auth
     } else if error.is_rate_limited() {
         Exit::RateLimited
@@ -57,11 +74,11 @@ pub fn exit_for(error: &Error) -> Exit {
 
 /// What a person should do about `error`, if there is something to say beyond its message.
 pub fn hint_for(error: &Error) -> Option<String> {
-    if error.is_auth() {
+    if credentials_refused(error) {
         return Some(
-            "check the client id and secret (--client-id/--client-secret or \
-             GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET), that the OAuth client \
-             uses the client-credentials grant, and that --region is the org's region"
+            "the credentials come from --client-id/--client-secret or \
+             GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET; also check that \
+             --region is the region of the org that owns the OAuth client"
                 .to_owned(),
         );
     }

@@ -1,5 +1,5 @@
 //! `genesys-billing`, the command-line tool for the Genesys Cloud Billing API, as a library:
-//! the command line ([`cli`]), exit codes and hints ([`exit`]), output formats ([`format`]) and
+//! the command line ([`cli`]), exit codes and hints ([`exit`]), output formats ([`mod@format`]) and
 //! [`run`], which executes a parsed command line. The binary (`src/main.rs`) only calls
 //! [`main`].
 //!
