@@ -99,10 +99,13 @@ impl Printer {
 
     fn table(&self) -> Table {
         let mut table = Table::new();
+        // A terminal that reports no usable width (0 under some multiplexers and `script`)
+        // would squeeze every column to one character: draw at full width instead.
+        let fit = self.fit_terminal && table.width().is_some_and(|w| w >= 40);
         table
             .load_preset(presets::UTF8_FULL_CONDENSED)
             .apply_modifier(modifiers::UTF8_ROUND_CORNERS)
-            .set_content_arrangement(if self.fit_terminal {
+            .set_content_arrangement(if fit {
                 ContentArrangement::Dynamic
             } else {
                 ContentArrangement::Disabled
