@@ -86,7 +86,8 @@ fn unknown_fields() -> impl Strategy<Value = Map<String, Value>> {
 /// Known values and anything else; built with `From`, as the decoder builds them.
 fn report_status() -> impl Strategy<Value = BillingUsageReportStatus> {
     prop_oneof![
-        prop::sample::select(BillingUsageReportStatus::KNOWN).prop_map(BillingUsageReportStatus::from),
+        prop::sample::select(BillingUsageReportStatus::KNOWN)
+            .prop_map(BillingUsageReportStatus::from),
         text().prop_map(BillingUsageReportStatus::from),
     ]
 }
@@ -108,7 +109,9 @@ fn namespace() -> impl Strategy<Value = LimitNamespace> {
 
 fn resource() -> impl Strategy<Value = BillingUsageResource> {
     (text(), timestamp(), unknown_fields()).prop_map(|(name, date, unknown)| {
-        let mut r = BillingUsageResource::default().with_name(name).with_date(date);
+        let mut r = BillingUsageResource::default()
+            .with_name(name)
+            .with_date(date);
         r.unknown_fields = unknown;
         r
     })
@@ -142,18 +145,20 @@ fn report() -> impl Strategy<Value = BillingUsageReport> {
         opt(text()),
         unknown_fields(),
     )
-        .prop_map(|(id, name, start, end, status, usages, self_uri, unknown)| {
-            let mut r = BillingUsageReport::default()
-                .with_start_date(start)
-                .with_end_date(end)
-                .with_usages(usages);
-            r.id = id;
-            r.name = name;
-            r.status = status;
-            r.self_uri = self_uri;
-            r.unknown_fields = unknown;
-            r
-        })
+        .prop_map(
+            |(id, name, start, end, status, usages, self_uri, unknown)| {
+                let mut r = BillingUsageReport::default()
+                    .with_start_date(start)
+                    .with_end_date(end)
+                    .with_usages(usages);
+                r.id = id;
+                r.name = name;
+                r.status = status;
+                r.self_uri = self_uri;
+                r.unknown_fields = unknown;
+                r
+            },
+        )
 }
 
 fn named_entity() -> impl Strategy<Value = NamedEntity> {
@@ -273,22 +278,33 @@ fn detail() -> impl Strategy<Value = Detail> {
 }
 
 fn limit() -> impl Strategy<Value = Limit> {
-    (opt(text()), opt(namespace()), opt(any::<i64>()), unknown_fields()).prop_map(
-        |(key, namespace, value, unknown)| {
+    (
+        opt(text()),
+        opt(namespace()),
+        opt(any::<i64>()),
+        unknown_fields(),
+    )
+        .prop_map(|(key, namespace, value, unknown)| {
             let mut l = Limit::default();
             l.key = key;
             l.namespace = namespace;
             l.value = value;
             l.unknown_fields = unknown;
             l
-        },
-    )
+        })
 }
 
 /// An `ErrorBody` whose `errors` nest further `ErrorBody`s, three levels deep at most.
 fn error_body() -> impl Strategy<Value = ErrorBody> {
     let flat = (
-        (opt(text()), opt(text()), opt(any::<i32>()), opt(text()), opt(text()), opt(text())),
+        (
+            opt(text()),
+            opt(text()),
+            opt(any::<i32>()),
+            opt(text()),
+            opt(text()),
+            opt(text()),
+        ),
         (
             opt(prop::collection::btree_map(text(), text(), 0..3)),
             opt(text()),
@@ -416,7 +432,8 @@ fn decode_all(bytes: &[u8]) -> Result<usize, TestCaseError> {
             Ok(value) => {
                 // Whatever is accepted is written and read back to the same value (when it
                 // holds no float, see `json_value`).
-                let written = serde_json::to_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let written =
+                    serde_json::to_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 if !has_float(&written) {
                     round_trip(&value)?;
                 }
@@ -450,15 +467,55 @@ fn has_float(value: &Value) -> bool {
 
 /// Every wire name of every model, so generated objects hit the real fields with wrong types.
 const WIRE_NAMES: &[&str] = &[
-    "id", "name", "startDate", "endDate", "status", "usages", "selfUri", "totalUsage",
-    "resources", "date", "organization", "currency", "enabledProducts", "subscriptionType",
-    "rampPeriodStartDate", "rampPeriodEndDate", "billingPeriodStartDate", "billingPeriodEndDate",
-    "contractAmendmentDate", "contractEffectiveDate", "contractEndDate", "minimumMonthlyAmount",
-    "inRampPeriod", "partNumber", "grouping", "unitOfMeasureType", "usageQuantity",
-    "overagePrice", "prepayQuantity", "prepayPrice", "usageNotes", "isCancellable",
-    "bundleQuantity", "isThirdParty", "message", "code", "entityId", "entityName",
-    "messageWithParams", "messageParams", "contextId", "details", "errors", "limit",
-    "errorCode", "fieldName", "key", "namespace", "value",
+    "id",
+    "name",
+    "startDate",
+    "endDate",
+    "status",
+    "usages",
+    "selfUri",
+    "totalUsage",
+    "resources",
+    "date",
+    "organization",
+    "currency",
+    "enabledProducts",
+    "subscriptionType",
+    "rampPeriodStartDate",
+    "rampPeriodEndDate",
+    "billingPeriodStartDate",
+    "billingPeriodEndDate",
+    "contractAmendmentDate",
+    "contractEffectiveDate",
+    "contractEndDate",
+    "minimumMonthlyAmount",
+    "inRampPeriod",
+    "partNumber",
+    "grouping",
+    "unitOfMeasureType",
+    "usageQuantity",
+    "overagePrice",
+    "prepayQuantity",
+    "prepayPrice",
+    "usageNotes",
+    "isCancellable",
+    "bundleQuantity",
+    "isThirdParty",
+    "message",
+    "code",
+    "entityId",
+    "entityName",
+    "messageWithParams",
+    "messageParams",
+    "contextId",
+    "details",
+    "errors",
+    "limit",
+    "errorCode",
+    "fieldName",
+    "key",
+    "namespace",
+    "value",
 ];
 
 /// JSON shaped like the models (their field names, nested objects and arrays, date-looking
@@ -474,7 +531,8 @@ fn model_shaped_json() -> impl Strategy<Value = Value> {
         "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})?"
             .prop_map(Value::from),
     ];
-    let key = prop_oneof![3 => prop::sample::select(WIRE_NAMES).prop_map(str::to_owned), 1 => text()];
+    let key =
+        prop_oneof![3 => prop::sample::select(WIRE_NAMES).prop_map(str::to_owned), 1 => text()];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),

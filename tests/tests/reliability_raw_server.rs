@@ -17,9 +17,13 @@ use tokio::task::JoinHandle;
 /// A request as read from the socket.
 #[derive(Debug, Clone)]
 pub struct RawRequest {
+    /// The method, e.g. `GET`.
     pub method: String,
+    /// The request target as sent (path and query, encoding untouched).
     pub target: String,
+    /// The headers in order, names as sent, values trimmed.
     pub headers: Vec<(String, String)>,
+    /// The body (`Content-Length` bytes).
     pub body: Vec<u8>,
 }
 
@@ -46,9 +50,13 @@ pub enum Answer {
     /// (as HTTP chunks when `chunked`, else raw) until the client goes away; the bytes written
     /// are added to `sent`.
     Endless {
+        /// Status line and headers, ending in `\r\n\r\n`.
         head: String,
+        /// The data repeated forever.
         chunk: Vec<u8>,
+        /// Frame each repetition as an HTTP chunk.
         chunked: bool,
+        /// Bytes written so far.
         sent: Arc<AtomicUsize>,
     },
 }
@@ -70,7 +78,11 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Answer {
 
 /// A JSON response.
 pub fn json(status: u16, body: &str) -> Answer {
-    response(status, &[("Content-Type", "application/json")], body.as_bytes())
+    response(
+        status,
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
 }
 
 type Handler = dyn Fn(&RawRequest) -> Answer + Send + Sync;
@@ -90,6 +102,7 @@ impl Drop for RawServer {
 }
 
 impl RawServer {
+    /// Listens on a free port of 127.0.0.1 and answers every request with `handler`.
     pub async fn start(handler: impl Fn(&RawRequest) -> Answer + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -217,7 +230,8 @@ async fn serve(
 
 #[tokio::test]
 async fn the_raw_server_answers_and_records() {
-    let server = RawServer::start(|req| json(200, &format!("{{\"path\":\"{}\"}}", req.path()))).await;
+    let server =
+        RawServer::start(|req| json(200, &format!("{{\"path\":\"{}\"}}", req.path()))).await;
     let mut stream = TcpStream::connect(server.url().trim_start_matches("http://"))
         .await
         .unwrap();

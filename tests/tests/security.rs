@@ -98,7 +98,10 @@ fn base64(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -157,38 +160,93 @@ async fn secret_and_tokens_never_print() {
     // Every path that handles a secret or a token: the first fetch, a 401 and the refresh, a
     // retry, and calls that fail in each of the typed ways.
     let mut errors: Vec<Error> = Vec::new();
-    client.get_billing_reports_billableusage(start, end).await.unwrap();
+    client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap();
     sandbox.inject(FaultRule::new(Fault::RevokeTokens).path_prefix("/api/"));
-    client.get_billing_trusteebillingoverview_trustor_org_id(&org, None).await.unwrap();
+    client
+        .get_billing_trusteebillingoverview_trustor_org_id(&org, None)
+        .await
+        .unwrap();
     sandbox.inject(FaultRule::new(Fault::InternalServerError).path_prefix("/api/"));
-    client.get_billing_reports_billableusage(start, end).await.unwrap();
-    sandbox.inject(FaultRule::new(Fault::RevokeTokens).times(2).path_prefix("/api/"));
-    errors.push(client.get_billing_reports_billableusage(start, end).await.unwrap_err());
-    // The cached token is revoked: the next call refreshes it and goes through.
-    client.get_billing_reports_billableusage(start, end).await.unwrap();
-    sandbox.inject(FaultRule::new(Fault::MalformedJson).path_prefix("/api/"));
-    errors.push(client.get_billing_reports_billableusage(start, end).await.unwrap_err());
+    client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap();
     sandbox.inject(
-        FaultRule::new(Fault::TooManyRequests { retry_after_secs: Some(3600) }).path_prefix("/api/"),
+        FaultRule::new(Fault::RevokeTokens)
+            .times(2)
+            .path_prefix("/api/"),
     );
-    errors.push(client.get_billing_trusteebillingoverview_trustor_org_id(&org, None).await.unwrap_err());
-    sandbox.inject(FaultRule::new(Fault::InternalServerError).times(2).path_prefix("/oauth/"));
+    errors.push(
+        client
+            .get_billing_reports_billableusage(start, end)
+            .await
+            .unwrap_err(),
+    );
+    // The cached token is revoked: the next call refreshes it and goes through.
+    client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap();
+    sandbox.inject(FaultRule::new(Fault::MalformedJson).path_prefix("/api/"));
+    errors.push(
+        client
+            .get_billing_reports_billableusage(start, end)
+            .await
+            .unwrap_err(),
+    );
+    sandbox.inject(
+        FaultRule::new(Fault::TooManyRequests {
+            retry_after_secs: Some(3600),
+        })
+        .path_prefix("/api/"),
+    );
+    errors.push(
+        client
+            .get_billing_trusteebillingoverview_trustor_org_id(&org, None)
+            .await
+            .unwrap_err(),
+    );
+    sandbox.inject(
+        FaultRule::new(Fault::InternalServerError)
+            .times(2)
+            .path_prefix("/oauth/"),
+    );
     sandbox.revoke_all_tokens();
-    client.get_billing_reports_billableusage(start, end).await.unwrap();
+    client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap();
 
     // A wrong secret, and a token the API refuses.
     let wrong = builder_for(sandbox.base_url())
         .credentials(ClientCredentials::new(CLIENT_ID, format!("{SECRET}-wrong")))
         .build()
         .unwrap();
-    errors.push(wrong.get_billing_reports_billableusage(start, end).await.unwrap_err());
+    errors.push(
+        wrong
+            .get_billing_reports_billableusage(start, end)
+            .await
+            .unwrap_err(),
+    );
     let static_builder = builder_for(sandbox.base_url())
         .token_source(Arc::new(StaticTokenSource::new(STATIC_TOKEN)));
     printed.push(format!("{static_builder:?}"));
     let refused = static_builder.build().unwrap();
-    errors.push(refused.get_billing_reports_billableusage(start, end).await.unwrap_err());
+    errors.push(
+        refused
+            .get_billing_reports_billableusage(start, end)
+            .await
+            .unwrap_err(),
+    );
 
-    assert!(matches!(&errors[0], Error::Service(e) if e.status == 401), "{:?}", errors[0]);
+    assert!(
+        matches!(&errors[0], Error::Service(e) if e.status == 401),
+        "{:?}",
+        errors[0]
+    );
     assert!(matches!(&errors[1], Error::Decode(_)), "{:?}", errors[1]);
     assert!(errors[2].is_rate_limited(), "{:?}", errors[2]);
     assert!(
@@ -196,7 +254,11 @@ async fn secret_and_tokens_never_print() {
         "{:?}",
         errors[3]
     );
-    assert!(matches!(&errors[4], Error::Service(e) if e.status == 401), "{:?}", errors[4]);
+    assert!(
+        matches!(&errors[4], Error::Service(e) if e.status == 401),
+        "{:?}",
+        errors[4]
+    );
     for error in &errors {
         assert!(error.is_auth() || error.status().is_some(), "{error}");
         printed.push(error_text(error));
@@ -228,15 +290,23 @@ async fn secret_and_tokens_never_print() {
         fetched.expose().to_owned(),
     ];
     for request in sandbox.requests() {
-        if let Some(bearer) = request.header("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+        if let Some(bearer) = request
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
             secrets.push(bearer.to_owned());
         }
     }
     secrets.sort();
     secrets.dedup();
-    assert!(secrets.len() >= 6, "several tokens were issued and used: {}", secrets.len());
     assert!(
-        sandbox.requests().iter().any(|r| r.header("authorization") == Some(&format!("Basic {}", base64(&format!("{CLIENT_ID}:{SECRET}")))[..])),
+        secrets.len() >= 6,
+        "several tokens were issued and used: {}",
+        secrets.len()
+    );
+    assert!(
+        sandbox.requests().iter().any(|r| r.header("authorization")
+            == Some(&format!("Basic {}", base64(&format!("{CLIENT_ID}:{SECRET}")))[..])),
         "the Basic value checked for is the one sent"
     );
     for (i, text) in printed.iter().enumerate() {
@@ -260,11 +330,23 @@ fn credentials_are_refused_for_plain_http_to_remote_hosts_before_any_io() {
     let _ = captured();
     let remote = [
         ("http://example.invalid", "http://example.invalid"),
-        ("http://api.example.invalid", "https://login.example.invalid"),
-        ("https://api.example.invalid", "http://login.example.invalid"),
+        (
+            "http://api.example.invalid",
+            "https://login.example.invalid",
+        ),
+        (
+            "https://api.example.invalid",
+            "http://login.example.invalid",
+        ),
         ("http://10.255.255.1", "http://10.255.255.1"),
-        ("http://localhost.example.invalid", "http://localhost.example.invalid"),
-        ("http://127.0.0.1.example.invalid", "http://127.0.0.1.example.invalid"),
+        (
+            "http://localhost.example.invalid",
+            "http://localhost.example.invalid",
+        ),
+        (
+            "http://127.0.0.1.example.invalid",
+            "http://127.0.0.1.example.invalid",
+        ),
     ];
     for (api, login) in remote {
         let Ok(environment) = Environment::custom(api, login) else {
@@ -281,12 +363,17 @@ fn credentials_are_refused_for_plain_http_to_remote_hosts_before_any_io() {
             let described = format!("{builder:?}");
             match builder.build() {
                 // With a static token the login URL is unused; only the API URL matters.
-                Ok(_) if api.starts_with("https://") && described.contains("StaticTokenSource") => {}
+                Ok(_) if api.starts_with("https://") && described.contains("StaticTokenSource") => {
+                }
                 Ok(_) => panic!("{api} / {login}: a client was built: {described}"),
                 Err(e @ Error::Config { .. }) => {
                     let text = error_text(&e);
                     assert!(text.contains("plain HTTP"), "{api}: {text}");
-                    assert_clean("the error", &text, &[SECRET.to_owned(), STATIC_TOKEN.to_owned()]);
+                    assert_clean(
+                        "the error",
+                        &text,
+                        &[SECRET.to_owned(), STATIC_TOKEN.to_owned()],
+                    );
                 }
                 Err(other) => panic!("{api}: expected Error::Config, got {other:?}"),
             }
@@ -303,7 +390,10 @@ fn credentials_are_refused_for_plain_http_to_remote_hosts_before_any_io() {
             _ => None,
         };
         let result = ClientBuilder::from_env_with(lookup).and_then(ClientBuilder::build);
-        assert!(matches!(result, Err(Error::Config { .. })), "{value}: {result:?}");
+        assert!(
+            matches!(result, Err(Error::Config { .. })),
+            "{value}: {result:?}"
+        );
     }
     // Loopback over plain HTTP is allowed (local servers, the sandbox).
     for local in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"] {
@@ -329,7 +419,10 @@ async fn the_http_client_refuses_authorization_over_plain_http_to_remote_hosts()
         "http://example.invalid/oauth/token",
     ] {
         let request = http::Request::get(url)
-            .header(http::header::AUTHORIZATION, format!("Bearer {STATIC_TOKEN}"))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {STATIC_TOKEN}"),
+            )
             .body(bytes::Bytes::new())
             .unwrap();
         let started = Instant::now();
@@ -338,7 +431,10 @@ async fn the_http_client_refuses_authorization_over_plain_http_to_remote_hosts()
             matches!(error, TransportError::InsecureUrl { .. }),
             "{url}: {error:?}"
         );
-        assert!(started.elapsed() < Duration::from_secs(1), "{url}: no connection was tried");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{url}: no connection was tried"
+        );
         assert_clean("the error", &error_text(&error), &[STATIC_TOKEN.to_owned()]);
     }
 }
@@ -366,7 +462,10 @@ async fn redirects_are_not_followed() {
             .credentials(ClientCredentials::new(CLIENT_ID, SECRET))
             .build()
             .unwrap();
-        let report = client.get_billing_reports_billableusage(start, end).await.unwrap_err();
+        let report = client
+            .get_billing_reports_billableusage(start, end)
+            .await
+            .unwrap_err();
         let overview = client
             .get_billing_trusteebillingoverview_trustor_org_id("org", None)
             .await
@@ -378,7 +477,11 @@ async fn redirects_are_not_followed() {
             }
         }
         assert_eq!(
-            server.requests().iter().filter(|r| r.path().starts_with("/api/")).count(),
+            server
+                .requests()
+                .iter()
+                .filter(|r| r.path().starts_with("/api/"))
+                .count(),
             2,
             "{status}: one request per call, not retried"
         );
@@ -387,19 +490,30 @@ async fn redirects_are_not_followed() {
     // The token endpoint: the Basic credentials must not follow a redirect either.
     let location = target.clone();
     let login = RawServer::start(move |_| {
-        response(307, &[("Location", &format!("{location}/oauth/token"))], b"")
+        response(
+            307,
+            &[("Location", &format!("{location}/oauth/token"))],
+            b"",
+        )
     })
     .await;
     let client = builder_for(&login.url())
         .credentials(ClientCredentials::new(CLIENT_ID, SECRET))
         .build()
         .unwrap();
-    let error = client.get_billing_reports_billableusage(start, end).await.unwrap_err();
+    let error = client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, Error::Transport(TransportError::Auth(AuthError::TokenEndpoint { status, .. })) if *status == 307),
         "{error:?}"
     );
-    assert_eq!(elsewhere.connections(), 0, "the redirect target was never contacted");
+    assert_eq!(
+        elsewhere.connections(),
+        0,
+        "the redirect target was never contacted"
+    );
     assert!(elsewhere.requests().is_empty());
 }
 
@@ -423,7 +537,10 @@ fn rss_kib() -> u64 {
 async fn endless_api(chunked: bool, declared: Option<u64>, sent: Arc<AtomicUsize>) -> RawServer {
     RawServer::start(move |req| {
         if req.path() == "/oauth/token" {
-            return json(200, r#"{"access_token":"endless-test-token","expires_in":3600}"#);
+            return json(
+                200,
+                r#"{"access_token":"endless-test-token","expires_in":3600}"#,
+            );
         }
         let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n");
         if chunked {
@@ -480,13 +597,22 @@ async fn bodies_over_the_cap_are_refused_while_streaming() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let sent = sent.load(Ordering::SeqCst);
         let grown = rss_kib().saturating_sub(rss_before);
-        println!("{what}: refused after {elapsed:.1?}, server wrote {sent} bytes, VmRSS +{grown} KiB");
+        println!(
+            "{what}: refused after {elapsed:.1?}, server wrote {sent} bytes, VmRSS +{grown} KiB"
+        );
         // What the server wrote is the cap plus what the loopback socket buffers held.
-        assert!(sent < 64 << 20, "{what}: the client read on ({sent} bytes sent)");
+        assert!(
+            sent < 64 << 20,
+            "{what}: the client read on ({sent} bytes sent)"
+        );
         assert!(grown < 32 * 1024, "{what}: VmRSS grew by {grown} KiB");
         assert!(elapsed < Duration::from_secs(5), "{what}: took {elapsed:?}");
         assert_eq!(
-            server.requests().iter().filter(|r| r.path().starts_with("/api/")).count(),
+            server
+                .requests()
+                .iter()
+                .filter(|r| r.path().starts_with("/api/"))
+                .count(),
             1,
             "{what}: a body over the cap is not retried"
         );
@@ -555,5 +681,8 @@ async fn the_default_cap_bounds_memory() {
     let sent = sent.load(Ordering::SeqCst);
     println!("default cap: server wrote {sent} bytes, VmRSS +{grown} KiB");
     assert!(sent < 128 << 20, "{sent} bytes sent");
-    assert!(grown < 256 * 1024, "VmRSS grew by {grown} KiB for a 64 MiB cap");
+    assert!(
+        grown < 256 * 1024,
+        "VmRSS grew by {grown} KiB for a 64 MiB cap"
+    );
 }

@@ -20,7 +20,7 @@ use chrono::{TimeZone, Utc};
 const DEFAULT_CALLS: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const FAULT_RATE: f64 = 0.05;
-const DEFAULT_SEED: u64 = 0x5eed_b111_1ab1e;
+const DEFAULT_SEED: u64 = 0x5eed_b111_1ab1_e5ed;
 /// Tokens live 4 s; the client replaces them at half their lifetime (its refresh margin is
 /// capped at half), so one token serves about 2 s of calls.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(4);
@@ -53,7 +53,9 @@ fn faults() -> Vec<Fault> {
         Fault::MalformedJson,
         Fault::UnknownEnumValues,
         Fault::ExtraFields,
-        Fault::OversizedBody { bytes: 2 * BODY_CAP },
+        Fault::OversizedBody {
+            bytes: 2 * BODY_CAP,
+        },
         Fault::RevokeTokens,
     ]
 }
