@@ -102,10 +102,16 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
-    /// Whether credentials or the token were refused (token endpoint error or a 401).
+    /// Whether the credentials or the token were refused: the token endpoint answered 4xx
+    /// (e.g. `invalid_client`), or the API answered 401. An unreachable or failing (5xx) token
+    /// endpoint is not an auth error: it is a transport problem, not a wrong secret.
     pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Transport(TransportError::Auth(_)))
-            || self.status() == Some(StatusCode::UNAUTHORIZED)
+        match self {
+            Error::Transport(TransportError::Auth(AuthError::TokenEndpoint { status, .. })) => {
+                status.is_client_error()
+            }
+            _ => self.status() == Some(StatusCode::UNAUTHORIZED),
+        }
     }
 
     /// Turns whatever the service stack failed with into an `Error`.

@@ -55,7 +55,8 @@ mod waiter;
 
 pub use billing_models as models;
 pub use billing_transport::{
-    ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource, TokenSource,
+    AuthError, ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource, TimeoutKind,
+    TokenSource, TransportError,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
 pub use error::{DecodeError, Error, ServiceError};

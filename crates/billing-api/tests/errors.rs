@@ -358,3 +358,30 @@ async fn unknown_enum_values_and_extra_fields_decode() {
         .unwrap();
     assert!(!overview.unknown_fields.is_empty());
 }
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_not_an_auth_error() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    // Nothing listens on the login URL: a network problem, not a wrong secret.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let login = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let client = Client::builder()
+        .environment(Environment::custom(sandbox.base_url(), &login).unwrap())
+        .credentials(billing_api::ClientCredentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .retry(common::fast_retry())
+        .build()
+        .unwrap();
+    let err = client
+        .get_billing_trusteebillingoverview_trustor_org_id("org", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport(billing_api::TransportError::Auth(_))),
+        "{err:?}"
+    );
+    assert!(!err.is_auth(), "{err}");
+}
