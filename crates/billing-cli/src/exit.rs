@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use billing_api::Error;
-use billing_transport::{AuthError, TransportError};
 
 use crate::cli::DATE_FORMS;
 
@@ -41,20 +40,10 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
-/// Whether the credentials (or the token made from them) were refused.
-///
-/// Narrower than [`Error::is_auth`], which is also true when the token endpoint could not be
-/// reached or failed on its side: those are network or service problems, and a hint to check
-/// the secret would send a person the wrong way.
+/// Whether the credentials (or the token made from them) were refused — not when the token
+/// endpoint could not be reached or failed on its side ([`Error::is_auth`]).
 pub fn credentials_refused(error: &Error) -> bool {
-    match error {
-        Error::Transport(TransportError::Auth(auth)) => match auth {
-            AuthError::TokenEndpoint { status, .. } => status.is_client_error(),
-            AuthError::TokenRequest(_) | AuthError::InvalidTokenReply { .. } => false,
-            _ => true,
-        },
-        _ => error.is_auth(),
-    }
+    error.is_auth()
 }
 
 /// The exit code for an SDK error.
