@@ -73,7 +73,8 @@ enum Expect {
     Io,
     /// `Error::Transport(TransportError::BodyTooLarge)`.
     BodyTooLarge,
-    /// `Error::Transport(TransportError::Auth(AuthError::TokenEndpoint { status }))`.
+    /// `Error::Transport(TransportError::Auth(AuthError::TokenEndpoint { status }))`, with
+    /// `is_auth()` only for a 4xx (a failing token endpoint is not a refused secret).
     TokenEndpoint(u16),
     /// `Error::Transport(TransportError::Auth(AuthError::InvalidTokenReply))`.
     InvalidTokenReply,
@@ -261,7 +262,7 @@ fn check(expect: Expect, got: &Got) -> Result<(), String> {
                     ..
                 })),
             ),
-        ) => s.as_u16() == status && e.is_auth(),
+        ) => s.as_u16() == status && e.is_auth() == (400..500).contains(&status),
         (
             Expect::InvalidTokenReply,
             Got::Err(Error::Transport(TransportError::Auth(AuthError::InvalidTokenReply {
