@@ -6,7 +6,8 @@
 //! noisy neighbour slows both alike. `BENCH_QUICK=1` skips the 50 MB size and shortens both
 //! parts (a smoke run). The report JSON is generated here, shaped like the server's: licence
 //! and device usages, user e-mail addresses and phone names as resources, dates inside the
-//! period, compact as the API sends it.
+//! period, compact as the API sends it. `BENCH_ONLY=typed|value BENCH_REPS=N` decodes the 1 MB
+//! report N times one way and nothing else, for `valgrind --tool=callgrind`.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -137,9 +138,11 @@ fn report_of_size(target: usize) -> Vec<u8> {
     let large = report(usages, 110).len() as f64;
     let per_resource = (large - small) / 100.0;
     let mut per_usage = (((target as f64 - small) / per_resource) + 10.0).max(1.0) as usize;
-    // Head counts vary per usage; one proportional correction lands within a percent or two.
-    let first = report(usages, per_usage);
-    per_usage = ((per_usage as f64 * target as f64 / first.len() as f64) as usize).max(1);
+    // Head counts vary per usage (randomly), so correct proportionally a few times.
+    for _ in 0..3 {
+        let len = report(usages, per_usage).len() as f64;
+        per_usage = ((per_usage as f64 * target as f64 / len).round() as usize).max(1);
+    }
     report(usages, per_usage)
 }
 
@@ -276,6 +279,24 @@ fn ratio_part(cases: &[Case], quick: bool) {
 
 fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        // For `valgrind --tool=callgrind`: the 1 MB report decoded BENCH_REPS times one way.
+        let bytes = report_of_size(1_000_000);
+        let reps: usize = std::env::var("BENCH_REPS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(5);
+        // Leaked, not dropped, so that the profile holds the decode alone (as the timings do).
+        for _ in 0..reps {
+            if only == "value" {
+                std::mem::forget(value(&bytes));
+            } else {
+                std::mem::forget(typed(&bytes));
+            }
+        }
+        println!("{only}: {reps} decodes of {} bytes", bytes.len());
+        return;
+    }
     let cases = cases(quick);
     let mut criterion = Criterion::default().configure_from_args();
     if quick {
