@@ -17,8 +17,8 @@
 //! at 98/s, once.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use billing_api::{Client, ClientCredentials, Environment, RateLimit};
@@ -38,6 +38,8 @@ struct Attempts {
     total: AtomicUsize,
     too_many: AtomicUsize,
     other_errors: AtomicUsize,
+    /// When each attempt was answered: the gaps show how evenly the client paced them.
+    answered_at: Mutex<Vec<Instant>>,
 }
 
 struct Outcome {
@@ -48,6 +50,9 @@ struct Outcome {
     too_many: usize,
     other_errors: usize,
     recorded_api_requests: usize,
+    /// Median and mean gap between consecutive answers, in ms.
+    gap_median_ms: f64,
+    gap_mean_ms: f64,
 }
 
 async fn run(orgs: usize, client_limit: u32) -> Outcome {
@@ -71,6 +76,10 @@ async fn run(orgs: usize, client_limit: u32) -> Outcome {
             // Token requests go through the token source's own path, so this sees API
             // attempts only.
             seen.total.fetch_add(1, Ordering::Relaxed);
+            seen.answered_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(Instant::now());
             match response.status().as_u16() {
                 200 => {}
                 429 => {
@@ -119,7 +128,22 @@ async fn run(orgs: usize, client_limit: u32) -> Outcome {
         .count();
     let all_accounted = ids.iter().all(|id| ok.contains(id)) && ok.len() == ids.len();
     sandbox.shutdown().await;
+    let mut times = attempts
+        .answered_at
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    times.sort();
+    let mut gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let gap_mean_ms = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
+    let gap_median_ms = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0);
     Outcome {
+        gap_median_ms,
+        gap_mean_ms,
         elapsed,
         ok_orgs: ok.len(),
         all_accounted,
@@ -176,6 +200,13 @@ fn main() {
                 } else {
                     "  NOT ALL ACCOUNTED"
                 },
+            );
+            println!(
+                "{:>19} gap between answers: median {:.2} ms, mean {:.2} ms (the limit's period: {:.2} ms)",
+                "",
+                o.gap_median_ms,
+                o.gap_mean_ms,
+                1000.0 / f64::from(limit)
             );
             if o.recorded_api_requests != o.attempts {
                 println!(

@@ -6,8 +6,9 @@
 //! noisy neighbour slows both alike. `BENCH_QUICK=1` skips the 50 MB size and shortens both
 //! parts (a smoke run). The report JSON is generated here, shaped like the server's: licence
 //! and device usages, user e-mail addresses and phone names as resources, dates inside the
-//! period, compact as the API sends it. `BENCH_ONLY=typed|value BENCH_REPS=N` decodes the 1 MB
-//! report N times one way and nothing else, for `valgrind --tool=callgrind`.
+//! period, compact as the API sends it. `BENCH_ONLY=typed|value BENCH_REPS=N [BENCH_SIZE=bytes]`
+//! decodes one report (1 MB unless told) N times one way and nothing else, for
+//! `valgrind --tool=callgrind`.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -202,12 +203,12 @@ fn criterion_part(c: &mut Criterion, cases: &[Case], quick: bool) {
         group.bench_with_input(
             BenchmarkId::new("typed", case.label),
             &case.bytes,
-            |b, bytes| b.iter_with_large_drop(|| typed(bytes)),
+            |b, bytes| b.iter_batched(|| (), |()| typed(bytes), BatchSize::PerIteration),
         );
         group.bench_with_input(
             BenchmarkId::new("value", case.label),
             &case.bytes,
-            |b, bytes| b.iter_with_large_drop(|| value(bytes)),
+            |b, bytes| b.iter_batched(|| (), |()| value(bytes), BatchSize::PerIteration),
         );
         group.finish();
     }
@@ -277,11 +278,92 @@ fn ratio_part(cases: &[Case], quick: bool) {
     }
 }
 
+/// The server's own date-time form, `yyyy-MM-ddTHH:mm:ss.SSSZ`, read without chrono's general
+/// RFC 3339 parser: a sketch of the fast path `docs/performance.md` recommends for
+/// `wire::Timestamp` (anything else would fall back to `datetime::parse`). Used here only to
+/// measure what that change would save.
+fn fast_timestamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let time = date.and_hms_milli_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?)?;
+    Some(time.and_utc())
+}
+
+/// How much of the typed decode is date-time parsing: every `date` of a report parsed with
+/// `billing_models::datetime::parse` (what the decode does) and with the fast path above,
+/// interleaved; printed next to the typed decode time of the same report.
+fn datetime_part(cases: &[Case], quick: bool) {
+    let rounds = if quick { 3 } else { 7 };
+    println!();
+    println!("date-time share of the typed decode (interleaved, {rounds} rounds)");
+    println!(
+        "{:>6} {:>9} {:>14} {:>14} {:>14} {:>16}",
+        "size", "dates", "decode ms", "chrono ms", "fast path ms", "saved, % decode"
+    );
+    for case in cases {
+        let report: BillingUsageReport = serde_json::from_slice(&case.bytes).expect("decode");
+        let dates: Vec<String> = report
+            .usages
+            .iter()
+            .flat_map(|u| u.resources.iter())
+            .map(|r| billing_models::datetime::format(&r.date))
+            .collect();
+        for d in &dates {
+            assert_eq!(fast_timestamp(d), billing_models::datetime::parse(d).ok());
+        }
+        let reps = ((3_000_000 / case.bytes.len()).max(1)).min(1000);
+        let (mut decode, mut slow, mut fast) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            decode.push(time_per_decode(&case.bytes, reps, typed));
+            let start = Instant::now();
+            for _ in 0..reps {
+                for d in &dates {
+                    black_box(billing_models::datetime::parse(black_box(d)).ok());
+                }
+            }
+            slow.push(start.elapsed().as_secs_f64() / reps as f64);
+            let start = Instant::now();
+            for _ in 0..reps {
+                for d in &dates {
+                    black_box(fast_timestamp(black_box(d)));
+                }
+            }
+            fast.push(start.elapsed().as_secs_f64() / reps as f64);
+        }
+        let (decode, slow, fast) = (median(&mut decode), median(&mut slow), median(&mut fast));
+        println!(
+            "{:>6} {:>9} {:>14.3} {:>14.3} {:>14.3} {:>15.1}%",
+            case.label,
+            dates.len(),
+            decode * 1e3,
+            slow * 1e3,
+            fast * 1e3,
+            100.0 * (slow - fast) / decode
+        );
+    }
+}
+
 fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
     if let Ok(only) = std::env::var("BENCH_ONLY") {
-        // For `valgrind --tool=callgrind`: the 1 MB report decoded BENCH_REPS times one way.
-        let bytes = report_of_size(1_000_000);
+        // For `valgrind --tool=callgrind`: a report of BENCH_SIZE bytes (default 1 MB) decoded
+        // BENCH_REPS times one way.
+        let size = std::env::var("BENCH_SIZE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000);
+        let bytes = report_of_size(size);
         let reps: usize = std::env::var("BENCH_REPS")
             .ok()
             .and_then(|r| r.parse().ok())
@@ -308,4 +390,5 @@ fn main() {
     criterion_part(&mut criterion, &cases, quick);
     criterion.final_summary();
     ratio_part(&cases, quick);
+    datetime_part(&cases, quick);
 }
