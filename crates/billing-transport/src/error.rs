@@ -137,6 +137,9 @@ pub enum AuthError {
         error: Option<String>,
         /// OAuth `error_description` (or Genesys' `description`).
         error_description: Option<String>,
+        /// The wait the endpoint asked for (`Retry-After` on a 429 or 5xx). The retry layer
+        /// takes it outside the attempt timeout, and the token source asks no sooner.
+        retry_after: Option<std::time::Duration>,
     },
     /// The token endpoint answered 2xx but the reply was not a usable token reply.
     #[error("token endpoint answered {status} with an unusable token reply: {reason}")]

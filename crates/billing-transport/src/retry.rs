@@ -12,7 +12,7 @@ use tower::Layer;
 use tower::retry::Policy;
 use tower::retry::budget::{Budget, TpsBudget};
 
-use crate::error::{TimeoutKind, TransportError};
+use crate::error::{AuthError, TimeoutKind, TransportError};
 use crate::meta::{AttemptCounter, Attempts, clone_request, is_idempotent};
 
 /// What to do with the outcome of one attempt.
@@ -61,7 +61,8 @@ pub trait RetryClassifier: Send + Sync + fmt::Debug {
 /// | other statuses (2xx, 3xx, 4xx) | return |
 /// | connect failure or connect timeout (nothing was sent) | backoff |
 /// | attempt timeout or other I/O error | backoff, idempotent requests only |
-/// | body too large, auth, insecure URL, invalid request | return |
+/// | token endpoint answered 429/5xx with `Retry-After` | wait it (any method: the API saw nothing) |
+/// | body too large, other auth errors, insecure URL, invalid request | return |
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultClassifier;
 
@@ -89,6 +90,11 @@ impl RetryClassifier for DefaultClassifier {
                 kind: TimeoutKind::Connect,
                 ..
             }) => RetryDecision::Backoff,
+            // The token endpoint asked to wait: nothing reached the API yet, so any method.
+            Err(TransportError::Auth(AuthError::TokenEndpoint {
+                retry_after: Some(wait),
+                ..
+            })) => RetryDecision::After(*wait),
             Err(TransportError::Timeout {
                 kind: TimeoutKind::Attempt,
                 ..

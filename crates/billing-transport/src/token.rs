@@ -169,6 +169,13 @@ impl TokenSource for StaticTokenSource {
 /// Go SDK's automatic refresh).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// The token endpoint asked to wait: no token request before `until`.
+#[derive(Clone, Copy)]
+struct Backoff {
+    status: StatusCode,
+    until: Instant,
+}
+
 struct CachedToken {
     token: AccessToken,
     /// When to stop using it; `None` when the server gave no `expires_in` (use until a 401).
@@ -196,6 +203,7 @@ pub struct ClientCredentialsTokenSource {
     refresh_margin: Duration,
     user_agent: HeaderValue,
     cached: Mutex<Option<CachedToken>>,
+    blocked: Mutex<Option<Backoff>>,
     refresh: tokio::sync::Mutex<()>,
     requests: AtomicU64,
 }
@@ -240,6 +248,7 @@ impl ClientCredentialsTokenSource {
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             user_agent: HeaderValue::from_static(default_user_agent()),
             cached: Mutex::new(None),
+            blocked: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
             requests: AtomicU64::new(0),
         })
@@ -321,8 +330,17 @@ impl ClientCredentialsTokenSource {
                         || response.status().is_server_error() =>
                 {
                     match retry_after(response.headers()) {
-                        Some(wait) if wait > self.retry.retry_after_cap => None,
-                        Some(wait) => Some(wait),
+                        // A wait the endpoint asks for is not slept here, inside the caller's
+                        // attempt timeout: it goes back to the retry layer with the error.
+                        Some(wait) => {
+                            let until = Instant::now() + wait;
+                            *self.blocked.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(Backoff {
+                                    status: response.status(),
+                                    until,
+                                });
+                            return Err(token_endpoint_error(response));
+                        }
                         None => Some(self.retry.backoff(attempt)),
                     }
                 }
@@ -421,6 +439,7 @@ fn token_endpoint_error(response: &Response<Bytes>) -> AuthError {
         status: response.status(),
         error: parsed.error,
         error_description: parsed.error_description.or(parsed.description),
+        retry_after: retry_after(response.headers()),
     }
 }
 
@@ -434,6 +453,19 @@ impl TokenSource for ClientCredentialsTokenSource {
         let _gate = self.refresh.lock().await;
         if let Some(token) = self.cached_valid() {
             return Ok(token);
+        }
+        // The endpoint asked to wait: answer as it did, with the time left, without asking.
+        let blocked = *self.blocked.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(Backoff { status, until }) = blocked {
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                return Err(AuthError::TokenEndpoint {
+                    status,
+                    error: None,
+                    error_description: Some("asked to wait before the next token request".into()),
+                    retry_after: Some(left),
+                });
+            }
         }
         let fresh = self.fetch().await?;
         let token = fresh.token.clone();

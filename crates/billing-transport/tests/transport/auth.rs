@@ -188,6 +188,7 @@ async fn token_endpoint_errors_carry_the_oauth_error() {
             status,
             error,
             error_description,
+            ..
         }) => {
             assert_eq!(*status, 400);
             assert_eq!(error.as_deref(), Some("invalid_client"));
