@@ -200,8 +200,9 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     let arms = model.fields.iter().map(|f| {
         let slot = format_ident!("{}", format!("f_{}", f.rust.trim_start_matches("r#")));
         let wire = &f.wire;
+        let key = proc_macro2::Literal::byte_string(wire.as_bytes());
         quote! {
-            #wire => wire::fill(&mut #slot, &mut map, #wire)?,
+            #key => wire::fill(&mut #slot, &mut map, #wire)?,
         }
     });
     let finish = model.fields.iter().zip(&idents).map(|(f, ident)| {
@@ -274,10 +275,10 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
                 #( #slots )*
                 let mut unknown_fields = Map::new();
                 while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-                    match key.as_str() {
+                    match key.as_bytes() {
                         #( #arms )*
                         _ => {
-                            unknown_fields.insert(key.into_string(), map.next_value()?);
+                            unknown_fields.insert(key.into_string()?, map.next_value()?);
                         }
                     }
                 }

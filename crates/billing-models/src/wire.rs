@@ -9,16 +9,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// A JSON object key, borrowed from the input when the deserializer allows it, so matching a
-/// known field name allocates nothing.
-pub(crate) struct Key<'de>(Cow<'de, str>);
+/// known field name allocates nothing. Read as bytes: serde_json then skips the UTF-8 check,
+/// which only an unknown key (kept as a `String`) needs.
+pub(crate) struct Key<'de>(Cow<'de, [u8]>);
 
 impl<'de> Key<'de> {
-    pub(crate) fn as_str(&self) -> &str {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
-    pub(crate) fn into_string(self) -> String {
-        self.0.into_owned()
+    pub(crate) fn into_string<E: de::Error>(self) -> Result<String, E> {
+        let bytes = self.0.into_owned();
+        String::from_utf8(bytes).map_err(|e| E::custom(format!("a field name is not UTF-8: {e}")))
     }
 }
 
@@ -30,17 +32,26 @@ impl<'de> Deserialize<'de> for Key<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a field name")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_vec())))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
                 Ok(Key(Cow::Owned(v)))
             }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.as_bytes().to_vec())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.into_bytes())))
+            }
         }
-        deserializer.deserialize_str(KeyVisitor)
+        deserializer.deserialize_bytes(KeyVisitor)
     }
 }
 
@@ -83,8 +94,18 @@ impl<'de> Deserialize<'de> for Timestamp {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 crate::datetime::parse(v).map(Timestamp).map_err(E::custom)
             }
+            // serde_json hands a string's bytes over without checking UTF-8; the server's
+            // ASCII form needs no check, anything else is checked before the general parser.
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                if let Some(t) = crate::datetime::parse_server_form(v) {
+                    return Ok(Timestamp(t));
+                }
+                let text = std::str::from_utf8(v)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))?;
+                self.visit_str(text)
+            }
         }
-        deserializer.deserialize_str(TimestampVisitor)
+        deserializer.deserialize_bytes(TimestampVisitor)
     }
 }
 

@@ -78,12 +78,12 @@ impl<'de> de::Visitor<'de> for BillingUsageVisitor {
         let mut f_resources: Option<Option<Vec<BillingUsageResource>>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
-                "totalUsage" => wire::fill(&mut f_total_usage, &mut map, "totalUsage")?,
-                "resources" => wire::fill(&mut f_resources, &mut map, "resources")?,
+            match key.as_bytes() {
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
+                b"totalUsage" => wire::fill(&mut f_total_usage, &mut map, "totalUsage")?,
+                b"resources" => wire::fill(&mut f_resources, &mut map, "resources")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

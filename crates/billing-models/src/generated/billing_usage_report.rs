@@ -125,16 +125,16 @@ impl<'de> de::Visitor<'de> for BillingUsageReportVisitor {
         let mut f_self_uri: Option<Option<String>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "id" => wire::fill(&mut f_id, &mut map, "id")?,
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
-                "startDate" => wire::fill(&mut f_start_date, &mut map, "startDate")?,
-                "endDate" => wire::fill(&mut f_end_date, &mut map, "endDate")?,
-                "status" => wire::fill(&mut f_status, &mut map, "status")?,
-                "usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
-                "selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
+            match key.as_bytes() {
+                b"id" => wire::fill(&mut f_id, &mut map, "id")?,
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
+                b"startDate" => wire::fill(&mut f_start_date, &mut map, "startDate")?,
+                b"endDate" => wire::fill(&mut f_end_date, &mut map, "endDate")?,
+                b"status" => wire::fill(&mut f_status, &mut map, "status")?,
+                b"usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
+                b"selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

@@ -66,11 +66,11 @@ impl<'de> de::Visitor<'de> for BillingUsageResourceVisitor {
         let mut f_date: Option<Option<wire::Timestamp>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
-                "date" => wire::fill(&mut f_date, &mut map, "date")?,
+            match key.as_bytes() {
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
+                b"date" => wire::fill(&mut f_date, &mut map, "date")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

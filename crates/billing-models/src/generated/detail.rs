@@ -81,13 +81,13 @@ impl<'de> de::Visitor<'de> for DetailVisitor {
         let mut f_entity_name: Option<Option<String>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "errorCode" => wire::fill(&mut f_error_code, &mut map, "errorCode")?,
-                "fieldName" => wire::fill(&mut f_field_name, &mut map, "fieldName")?,
-                "entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
-                "entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
+            match key.as_bytes() {
+                b"errorCode" => wire::fill(&mut f_error_code, &mut map, "errorCode")?,
+                b"fieldName" => wire::fill(&mut f_field_name, &mut map, "fieldName")?,
+                b"entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
+                b"entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

@@ -153,28 +153,28 @@ impl<'de> de::Visitor<'de> for ErrorBodyVisitor {
         let mut f_limit: Option<Option<Limit>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "message" => wire::fill(&mut f_message, &mut map, "message")?,
-                "code" => wire::fill(&mut f_code, &mut map, "code")?,
-                "status" => wire::fill(&mut f_status, &mut map, "status")?,
-                "entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
-                "entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
-                "messageWithParams" => {
+            match key.as_bytes() {
+                b"message" => wire::fill(&mut f_message, &mut map, "message")?,
+                b"code" => wire::fill(&mut f_code, &mut map, "code")?,
+                b"status" => wire::fill(&mut f_status, &mut map, "status")?,
+                b"entityId" => wire::fill(&mut f_entity_id, &mut map, "entityId")?,
+                b"entityName" => wire::fill(&mut f_entity_name, &mut map, "entityName")?,
+                b"messageWithParams" => {
                     wire::fill(
                         &mut f_message_with_params,
                         &mut map,
                         "messageWithParams",
                     )?
                 }
-                "messageParams" => {
+                b"messageParams" => {
                     wire::fill(&mut f_message_params, &mut map, "messageParams")?
                 }
-                "contextId" => wire::fill(&mut f_context_id, &mut map, "contextId")?,
-                "details" => wire::fill(&mut f_details, &mut map, "details")?,
-                "errors" => wire::fill(&mut f_errors, &mut map, "errors")?,
-                "limit" => wire::fill(&mut f_limit, &mut map, "limit")?,
+                b"contextId" => wire::fill(&mut f_context_id, &mut map, "contextId")?,
+                b"details" => wire::fill(&mut f_details, &mut map, "details")?,
+                b"errors" => wire::fill(&mut f_errors, &mut map, "errors")?,
+                b"limit" => wire::fill(&mut f_limit, &mut map, "limit")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

@@ -71,12 +71,12 @@ impl<'de> de::Visitor<'de> for LimitVisitor {
         let mut f_value: Option<Option<i64>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "key" => wire::fill(&mut f_key, &mut map, "key")?,
-                "namespace" => wire::fill(&mut f_namespace, &mut map, "namespace")?,
-                "value" => wire::fill(&mut f_value, &mut map, "value")?,
+            match key.as_bytes() {
+                b"key" => wire::fill(&mut f_key, &mut map, "key")?,
+                b"namespace" => wire::fill(&mut f_namespace, &mut map, "namespace")?,
+                b"value" => wire::fill(&mut f_value, &mut map, "value")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

@@ -65,11 +65,11 @@ impl<'de> de::Visitor<'de> for NamedEntityVisitor {
         let mut f_name: Option<Option<String>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "id" => wire::fill(&mut f_id, &mut map, "id")?,
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
+            match key.as_bytes() {
+                b"id" => wire::fill(&mut f_id, &mut map, "id")?,
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

@@ -185,41 +185,41 @@ impl<'de> de::Visitor<'de> for SubscriptionOverviewUsageVisitor {
         let mut f_is_third_party: Option<Option<bool>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
-                "partNumber" => wire::fill(&mut f_part_number, &mut map, "partNumber")?,
-                "grouping" => wire::fill(&mut f_grouping, &mut map, "grouping")?,
-                "unitOfMeasureType" => {
+            match key.as_bytes() {
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
+                b"partNumber" => wire::fill(&mut f_part_number, &mut map, "partNumber")?,
+                b"grouping" => wire::fill(&mut f_grouping, &mut map, "grouping")?,
+                b"unitOfMeasureType" => {
                     wire::fill(
                         &mut f_unit_of_measure_type,
                         &mut map,
                         "unitOfMeasureType",
                     )?
                 }
-                "usageQuantity" => {
+                b"usageQuantity" => {
                     wire::fill(&mut f_usage_quantity, &mut map, "usageQuantity")?
                 }
-                "overagePrice" => {
+                b"overagePrice" => {
                     wire::fill(&mut f_overage_price, &mut map, "overagePrice")?
                 }
-                "prepayQuantity" => {
+                b"prepayQuantity" => {
                     wire::fill(&mut f_prepay_quantity, &mut map, "prepayQuantity")?
                 }
-                "prepayPrice" => {
+                b"prepayPrice" => {
                     wire::fill(&mut f_prepay_price, &mut map, "prepayPrice")?
                 }
-                "usageNotes" => wire::fill(&mut f_usage_notes, &mut map, "usageNotes")?,
-                "isCancellable" => {
+                b"usageNotes" => wire::fill(&mut f_usage_notes, &mut map, "usageNotes")?,
+                b"isCancellable" => {
                     wire::fill(&mut f_is_cancellable, &mut map, "isCancellable")?
                 }
-                "bundleQuantity" => {
+                b"bundleQuantity" => {
                     wire::fill(&mut f_bundle_quantity, &mut map, "bundleQuantity")?
                 }
-                "isThirdParty" => {
+                b"isThirdParty" => {
                     wire::fill(&mut f_is_third_party, &mut map, "isThirdParty")?
                 }
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }

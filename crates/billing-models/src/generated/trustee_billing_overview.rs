@@ -248,78 +248,78 @@ impl<'de> de::Visitor<'de> for TrusteeBillingOverviewVisitor {
         let mut f_self_uri: Option<Option<String>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-            match key.as_str() {
-                "id" => wire::fill(&mut f_id, &mut map, "id")?,
-                "name" => wire::fill(&mut f_name, &mut map, "name")?,
-                "organization" => {
+            match key.as_bytes() {
+                b"id" => wire::fill(&mut f_id, &mut map, "id")?,
+                b"name" => wire::fill(&mut f_name, &mut map, "name")?,
+                b"organization" => {
                     wire::fill(&mut f_organization, &mut map, "organization")?
                 }
-                "currency" => wire::fill(&mut f_currency, &mut map, "currency")?,
-                "enabledProducts" => {
+                b"currency" => wire::fill(&mut f_currency, &mut map, "currency")?,
+                b"enabledProducts" => {
                     wire::fill(&mut f_enabled_products, &mut map, "enabledProducts")?
                 }
-                "subscriptionType" => {
+                b"subscriptionType" => {
                     wire::fill(&mut f_subscription_type, &mut map, "subscriptionType")?
                 }
-                "rampPeriodStartDate" => {
+                b"rampPeriodStartDate" => {
                     wire::fill(
                         &mut f_ramp_period_start_date,
                         &mut map,
                         "rampPeriodStartDate",
                     )?
                 }
-                "rampPeriodEndDate" => {
+                b"rampPeriodEndDate" => {
                     wire::fill(
                         &mut f_ramp_period_end_date,
                         &mut map,
                         "rampPeriodEndDate",
                     )?
                 }
-                "billingPeriodStartDate" => {
+                b"billingPeriodStartDate" => {
                     wire::fill(
                         &mut f_billing_period_start_date,
                         &mut map,
                         "billingPeriodStartDate",
                     )?
                 }
-                "billingPeriodEndDate" => {
+                b"billingPeriodEndDate" => {
                     wire::fill(
                         &mut f_billing_period_end_date,
                         &mut map,
                         "billingPeriodEndDate",
                     )?
                 }
-                "usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
-                "contractAmendmentDate" => {
+                b"usages" => wire::fill(&mut f_usages, &mut map, "usages")?,
+                b"contractAmendmentDate" => {
                     wire::fill(
                         &mut f_contract_amendment_date,
                         &mut map,
                         "contractAmendmentDate",
                     )?
                 }
-                "contractEffectiveDate" => {
+                b"contractEffectiveDate" => {
                     wire::fill(
                         &mut f_contract_effective_date,
                         &mut map,
                         "contractEffectiveDate",
                     )?
                 }
-                "contractEndDate" => {
+                b"contractEndDate" => {
                     wire::fill(&mut f_contract_end_date, &mut map, "contractEndDate")?
                 }
-                "minimumMonthlyAmount" => {
+                b"minimumMonthlyAmount" => {
                     wire::fill(
                         &mut f_minimum_monthly_amount,
                         &mut map,
                         "minimumMonthlyAmount",
                     )?
                 }
-                "inRampPeriod" => {
+                b"inRampPeriod" => {
                     wire::fill(&mut f_in_ramp_period, &mut map, "inRampPeriod")?
                 }
-                "selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
+                b"selfUri" => wire::fill(&mut f_self_uri, &mut map, "selfUri")?,
                 _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                    unknown_fields.insert(key.into_string()?, map.next_value()?);
                 }
             }
         }
