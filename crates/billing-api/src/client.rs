@@ -74,8 +74,16 @@ impl RateLimit {
 /// [`trustee_overviews`](Client::trustee_overviews).
 #[derive(Clone)]
 pub struct Client {
-    service: ClientService,
+    service: Stack,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
+}
+
+/// What a [`Client`] sends through: the transport itself when no layer or replacement was
+/// given (no boxing on top of it), else the boxed [`ClientService`].
+#[derive(Clone)]
+enum Stack {
+    Transport(Transport),
+    Service(ClientService),
 }
 
 impl fmt::Debug for Client {
@@ -111,12 +119,17 @@ impl Client {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        let response = self
-            .service
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|e| Error::from_stack(operation, e))?;
+        let response = match &self.service {
+            Stack::Transport(transport) => transport
+                .send(request)
+                .await
+                .map_err(|e| Error::from_stack(operation, BoxError::from(e)))?,
+            Stack::Service(service) => service
+                .clone()
+                .oneshot(request)
+                .await
+                .map_err(|e| Error::from_stack(operation, e))?,
+        };
         decode(operation, response)
     }
 }
@@ -349,8 +362,8 @@ impl ClientBuilder {
 
     /// Builds the client; fails naming the setting that is missing or invalid.
     pub fn build(self) -> Result<Client, Error> {
-        let mut service = match self.service {
-            Some(service) => service,
+        let transport = match self.service {
+            Some(service) => Stack::Service(service),
             None => {
                 let mut transport =
                     Transport::builder().environment(self.environment.unwrap_or_default());
@@ -386,12 +399,23 @@ impl ClientBuilder {
                     setting: "transport",
                     reason: e.to_string(),
                 })?;
-                BoxCloneSyncService::new(transport.map_err(BoxError::from))
+                Stack::Transport(transport)
             }
         };
-        for layer in self.layers {
-            service = layer(service);
-        }
+        let service = if self.layers.is_empty() {
+            transport
+        } else {
+            let mut service = match transport {
+                Stack::Transport(transport) => {
+                    BoxCloneSyncService::new(transport.map_err(BoxError::from))
+                }
+                Stack::Service(service) => service,
+            };
+            for layer in self.layers {
+                service = layer(service);
+            }
+            Stack::Service(service)
+        };
         Ok(Client {
             service,
             limiter: self.rate_limit.map(|r| Arc::new(r.limiter())),

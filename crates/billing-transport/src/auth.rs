@@ -1,12 +1,16 @@
 //! Adds `Authorization: Bearer …` from a [`TokenSource`], and on a 401 replays the request once
 //! with a fresh token.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{Request, Response, StatusCode};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::error::{AuthError, TransportError};
@@ -74,18 +78,40 @@ where
 {
     type Response = Response<Bytes>;
     type Error = TransportError;
-    type Future = BoxFuture<Result<Response<Bytes>, TransportError>>;
+    type Future = AuthFuture<S, S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<Bytes>) -> Self::Future {
+        // The common case: a relative request and a token at hand. No boxed future; the request
+        // is kept for a replay only when the source can give a fresh token after a 401.
+        if req.uri().scheme().is_none() {
+            if let Some(token) = self.source.cached_token() {
+                let replay = self.source.can_refresh().then(|| Replay {
+                    inner: self.inner.clone(),
+                    source: self.source.clone(),
+                    request: clone_request(&req),
+                    token: token.clone(),
+                });
+                let state = match authorize(req, &token) {
+                    Ok(req) => State::Sent {
+                        future: self.inner.call(req),
+                        replay,
+                    },
+                    Err(error) => State::Boxed {
+                        future: Box::pin(std::future::ready(Err(error))),
+                    },
+                };
+                return AuthFuture { state };
+            }
+        }
         // The service that was polled ready goes into the future; a fresh clone stays behind.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let source = self.source.clone();
-        Box::pin(async move {
+        let future = Box::pin(async move {
             if req.uri().scheme().is_some() {
                 credentials_allowed(req.uri())
                     .map_err(|host| TransportError::InsecureUrl { host })?;
@@ -97,26 +123,126 @@ where
                 return Ok(response);
             }
             if !source.can_refresh() {
-                return Err(TransportError::Auth(AuthError::Rejected {
-                    refreshed: false,
-                    response: Box::new(response),
-                }));
+                return Err(rejected(false, response));
             }
-            tracing::debug!("401 Unauthorized: refreshing the token and trying once more");
-            source.invalidate(&token);
-            let fresh = source.token().await.map_err(TransportError::Auth)?;
-            let response = inner
-                .ready()
-                .await?
-                .call(authorize(replay, &fresh)?)
-                .await?;
-            if response.status() == StatusCode::UNAUTHORIZED {
-                return Err(TransportError::Auth(AuthError::Rejected {
-                    refreshed: true,
-                    response: Box::new(response),
-                }));
+            Replay {
+                inner,
+                source,
+                request: replay,
+                token,
             }
-            Ok(response)
-        })
+            .after_401()
+            .await
+        });
+        AuthFuture {
+            state: State::Boxed { future },
+        }
+    }
+}
+
+fn rejected(refreshed: bool, response: Response<Bytes>) -> TransportError {
+    TransportError::Auth(AuthError::Rejected {
+        refreshed,
+        response: Box::new(response),
+    })
+}
+
+/// What a replay after a 401 needs.
+struct Replay<S> {
+    inner: S,
+    source: Arc<dyn TokenSource>,
+    request: Request<Bytes>,
+    token: AccessToken,
+}
+
+impl<S> Replay<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = TransportError>,
+{
+    /// The API answered 401 to `token`: forget it, fetch a fresh one and try once more.
+    async fn after_401(self) -> Result<Response<Bytes>, TransportError> {
+        let Replay {
+            mut inner,
+            source,
+            request,
+            token,
+        } = self;
+        tracing::debug!("401 Unauthorized: refreshing the token and trying once more");
+        source.invalidate(&token);
+        let fresh = source.token().await.map_err(TransportError::Auth)?;
+        let response = inner
+            .ready()
+            .await?
+            .call(authorize(request, &fresh)?)
+            .await?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return Err(rejected(true, response));
+        }
+        Ok(response)
+    }
+}
+
+pin_project! {
+    /// Future of [`Auth`].
+    pub struct AuthFuture<S, F> {
+        #[pin]
+        state: State<S, F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, F> {
+        // Sent with a cached token; `replay` is there when a 401 may be retried.
+        Sent {
+            #[pin]
+            future: F,
+            replay: Option<Replay<S>>,
+        },
+        // Fetching a token first, or replaying after a 401.
+        Boxed {
+            future: BoxFuture<Result<Response<Bytes>, TransportError>>,
+        },
+    }
+}
+
+impl<S, F> fmt::Debug for AuthFuture<S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, F> Future for AuthFuture<S, F>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = TransportError> + Send + 'static,
+    S::Future: Send + 'static,
+    F: Future<Output = Result<Response<Bytes>, TransportError>>,
+{
+    type Output = Result<Response<Bytes>, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                StateProj::Sent { future, replay } => {
+                    let response = match future.poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                        Poll::Ready(Ok(response)) => response,
+                    };
+                    if response.status() != StatusCode::UNAUTHORIZED {
+                        return Poll::Ready(Ok(response));
+                    }
+                    let Some(replay) = replay.take() else {
+                        return Poll::Ready(Err(rejected(false, response)));
+                    };
+                    State::Boxed {
+                        future: Box::pin(replay.after_401()),
+                    }
+                }
+                StateProj::Boxed { future } => return future.as_mut().poll(cx),
+            };
+            state.set(next);
+        }
     }
 }

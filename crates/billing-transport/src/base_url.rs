@@ -1,15 +1,17 @@
 //! Makes relative request URIs absolute against the API base URL and sets the headers every
 //! request carries (`Accept: application/json`, `User-Agent: genesys-billing-rust/<version>`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, USER_AGENT};
 use http::{HeaderValue, Request, Uri};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::error::TransportError;
-use crate::http::BoxFuture;
 use crate::region::join;
 
 /// `genesys-billing-rust/<crate version>`.
@@ -66,12 +68,10 @@ pub struct BaseUrl<S> {
 impl<S> Service<Request<Bytes>> for BaseUrl<S>
 where
     S: Service<Request<Bytes>, Error = TransportError>,
-    S::Future: Send + 'static,
-    S::Response: Send + 'static,
 {
     type Response = S::Response;
     type Error = TransportError;
-    type Future = BoxFuture<Result<S::Response, TransportError>>;
+    type Future = BaseUrlFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -79,17 +79,12 @@ where
 
     fn call(&mut self, mut req: Request<Bytes>) -> Self::Future {
         if req.uri().scheme().is_none() {
-            let relative = req
-                .uri()
-                .path_and_query()
-                .map_or("/", |pq| pq.as_str())
-                .to_owned();
-            match join(&self.base, &relative) {
+            match self.absolute(req.uri_mut()) {
                 Ok(uri) => *req.uri_mut() = uri,
-                Err(e) => {
-                    return Box::pin(std::future::ready(Err(TransportError::InvalidRequest {
-                        reason: format!("cannot join `{relative}` to the base URL: {e}"),
-                    })));
+                Err(error) => {
+                    return BaseUrlFuture {
+                        state: State::Failed { error: Some(error) },
+                    };
                 }
             }
         }
@@ -100,6 +95,80 @@ where
         headers
             .entry(USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
-        Box::pin(self.inner.call(req))
+        BaseUrlFuture {
+            state: State::Inner {
+                future: self.inner.call(req),
+            },
+        }
+    }
+}
+
+impl<S> BaseUrl<S> {
+    /// The absolute form of the relative `uri` (which may be taken apart).
+    fn absolute(&self, uri: &mut Uri) -> Result<Uri, TransportError> {
+        // The common case, a base without a path prefix and a relative `/path?query`: re-use
+        // the request's path and query as they are (no formatting, no second parse).
+        if self.base.path().trim_end_matches('/').is_empty()
+            && uri
+                .path_and_query()
+                .is_some_and(|pq| pq.as_str().starts_with('/'))
+        {
+            let mut parts = std::mem::take(uri).into_parts();
+            parts.scheme = self.base.scheme().cloned();
+            parts.authority = self.base.authority().cloned();
+            return match Uri::from_parts(parts) {
+                Ok(uri) => Ok(uri),
+                // Not reached for a valid base; answer as the general path would.
+                Err(e) => Err(TransportError::InvalidRequest {
+                    reason: format!("cannot join a path to the base URL: {e}"),
+                }),
+            };
+        }
+        let relative = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        join(&self.base, relative).map_err(|e| TransportError::InvalidRequest {
+            reason: format!("cannot join `{relative}` to the base URL: {e}"),
+        })
+    }
+}
+
+pin_project! {
+    /// Future of [`BaseUrl`]: the inner service's, or the error when the URI could not be made
+    /// absolute.
+    #[derive(Debug)]
+    pub struct BaseUrlFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    #[derive(Debug)]
+    enum State<F> {
+        // The request was sent on.
+        Inner {
+            #[pin]
+            future: F,
+        },
+        // The request was refused.
+        Failed {
+            error: Option<TransportError>,
+        },
+    }
+}
+
+impl<F, T> Future for BaseUrlFuture<F>
+where
+    F: Future<Output = Result<T, TransportError>>,
+{
+    type Output = Result<T, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future } => future.poll(cx),
+            StateProj::Failed { error } => Poll::Ready(Err(error
+                .take()
+                .expect("BaseUrlFuture polled after completion"))),
+        }
     }
 }

@@ -114,8 +114,8 @@ mod token;
 mod trace;
 mod transport;
 
-pub use crate::auth::{Auth, AuthLayer};
-pub use crate::base_url::{BaseUrl, BaseUrlLayer, default_user_agent};
+pub use crate::auth::{Auth, AuthFuture, AuthLayer};
+pub use crate::base_url::{BaseUrl, BaseUrlFuture, BaseUrlLayer, default_user_agent};
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
 pub use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, ProxyConfig,
@@ -127,12 +127,12 @@ pub use crate::retry::{
     DEFAULT_RETRY_AFTER_CAP, DefaultClassifier, RetryClassifier, RetryConfig, RetryContext,
     RetryDecision, RetryLayer, RetryPolicy, retry_after,
 };
-pub use crate::timeout::{Timeout, TimeoutLayer};
+pub use crate::timeout::{Timeout, TimeoutFuture, TimeoutLayer};
 pub use crate::token::{
     AccessToken, ClientCredentials, ClientCredentialsTokenSource, DEFAULT_REFRESH_MARGIN,
     StaticTokenSource, TokenSource,
 };
-pub use crate::trace::{CORRELATION_ID_HEADER, Trace, TraceLayer};
+pub use crate::trace::{CORRELATION_ID_HEADER, Trace, TraceFuture, TraceLayer};
 pub use crate::transport::{
     BoxTransportService, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, Transport,
     TransportBuilder,

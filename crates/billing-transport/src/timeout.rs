@@ -4,13 +4,16 @@
 //! was, so the retry layer can treat an attempt timeout as retryable and the caller can tell an
 //! operation that ran out of time from one hung attempt.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
 use tower::{Layer, Service};
 
 use crate::error::{TimeoutKind, TransportError};
-use crate::http::BoxFuture;
 
 /// Layer bounding each call of the inner service by a duration.
 #[derive(Debug, Clone, Copy)]
@@ -60,23 +63,62 @@ pub struct Timeout<S> {
 impl<S, Req> Service<Req> for Timeout<S>
 where
     S: Service<Req, Error = TransportError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = TransportError;
-    type Future = BoxFuture<Result<S::Response, TransportError>>;
+    type Future = TimeoutFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        let future = self.inner.call(req);
-        let (kind, after) = (self.kind, self.after);
-        Box::pin(async move {
-            tokio::time::timeout(after, future)
-                .await
-                .unwrap_or(Err(TransportError::Timeout { kind, after }))
-        })
+        TimeoutFuture {
+            inner: self.inner.call(req),
+            sleep: None,
+            kind: self.kind,
+            after: self.after,
+        }
+    }
+}
+
+pin_project! {
+    /// Future of [`Timeout`]: the inner future, bounded by a timer started when it is first
+    /// polled.
+    #[derive(Debug)]
+    pub struct TimeoutFuture<F> {
+        #[pin]
+        inner: F,
+        #[pin]
+        sleep: Option<Sleep>,
+        kind: TimeoutKind,
+        after: Duration,
+    }
+}
+
+impl<F, T> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<T, TransportError>>,
+{
+    type Output = Result<T, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if this.sleep.is_none() {
+            this.sleep.set(Some(tokio::time::sleep(*this.after)));
+        }
+        if let Poll::Ready(output) = this.inner.poll(cx) {
+            return Poll::Ready(output);
+        }
+        match this.sleep.as_pin_mut() {
+            Some(sleep) => match sleep.poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(TransportError::Timeout {
+                    kind: *this.kind,
+                    after: *this.after,
+                })),
+                Poll::Pending => Poll::Pending,
+            },
+            None => Poll::Pending,
+        }
     }
 }

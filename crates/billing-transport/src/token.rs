@@ -1,8 +1,8 @@
 //! Client credentials, access tokens, and the sources that hand tokens to the auth layer.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -78,26 +78,42 @@ impl fmt::Display for ClientCredentials {
 }
 
 /// A bearer access token. `Debug` shows `AccessToken([redacted])`; there is no `Display`.
+///
+/// Cloning is cheap (the token is shared, and zeroed when the last clone is dropped); the
+/// `Authorization` value is built once, when the token is made.
 #[derive(Clone)]
-pub struct AccessToken(SecretString);
+pub struct AccessToken(Arc<TokenInner>);
+
+struct TokenInner {
+    secret: SecretString,
+    /// `Bearer …`, marked sensitive; `None` when the token cannot be put in a header.
+    header: Option<HeaderValue>,
+}
 
 impl AccessToken {
     /// Wrap a token string.
     pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(SecretString::from(token.into()))
+        let secret = SecretString::from(token.into());
+        let header = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+        AccessToken(Arc::new(TokenInner { secret, header }))
     }
 
     /// The token itself. Use it only to build a header; never log it.
     pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.0.secret.expose_secret()
     }
 
     /// The `Authorization: Bearer …` header value, marked sensitive.
     pub fn bearer_header(&self) -> Result<HeaderValue, AuthError> {
-        let mut value = HeaderValue::try_from(format!("Bearer {}", self.expose()))
-            .map_err(|_| AuthError::Other("access token cannot be put in a header".into()))?;
-        value.set_sensitive(true);
-        Ok(value)
+        self.0
+            .header
+            .clone()
+            .ok_or_else(|| AuthError::Other("access token cannot be put in a header".into()))
     }
 }
 
@@ -134,6 +150,13 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// next [`token`](TokenSource::token) call fetches a new one.
     fn invalidate(&self, rejected: &AccessToken);
 
+    /// A valid token that is at hand without waiting (a cached one), if any: what
+    /// [`token`](TokenSource::token) would answer at once. The auth layer asks this first and
+    /// calls `token` only on `None` (the default), which saves a boxed future per request.
+    fn cached_token(&self) -> Option<AccessToken> {
+        None
+    }
+
     /// Whether a new token can be had after [`invalidate`](TokenSource::invalidate); when `false`
     /// the auth layer does not replay a request after a 401.
     fn can_refresh(&self) -> bool {
@@ -159,6 +182,10 @@ impl TokenSource for StaticTokenSource {
     }
 
     fn invalidate(&self, _rejected: &AccessToken) {}
+
+    fn cached_token(&self) -> Option<AccessToken> {
+        Some(self.0.clone())
+    }
 
     fn can_refresh(&self) -> bool {
         false
@@ -471,6 +498,10 @@ impl TokenSource for ClientCredentialsTokenSource {
         let token = fresh.token.clone();
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh);
         Ok(token)
+    }
+
+    fn cached_token(&self) -> Option<AccessToken> {
+        self.cached_valid()
     }
 
     fn invalidate(&self, rejected: &AccessToken) {

@@ -2,10 +2,14 @@
 //! elapsed time and the `ININ-Correlation-Id` response header. Never a header value of the
 //! request (so never the `Authorization` header) and never a body.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response};
+use pin_project_lite::pin_project;
 use tokio::time::Instant;
 use tower::{Layer, Service};
 use tracing::Instrument;
@@ -59,22 +63,27 @@ where
 {
     type Response = Response<Bytes>;
     type Error = TransportError;
-    type Future = BoxFuture<Result<Response<Bytes>, TransportError>>;
+    type Future = TraceFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<Bytes>) -> Self::Future {
+        // Nothing listens at DEBUG (no subscriber, or one filtering DEBUG out): neither the span
+        // nor the two events below could be recorded, so skip all of their work.
+        if !tracing::level_enabled!(tracing::Level::DEBUG) {
+            return TraceFuture {
+                state: State::Untraced {
+                    future: self.inner.call(req),
+                },
+            };
+        }
         let meta = req.extensions().get::<RequestMeta>().copied();
-        let path_template = meta.map_or_else(
-            || req.uri().path().to_owned(),
-            |m| m.path_template.to_owned(),
-        );
         let span = tracing::debug_span!(
             "genesys_request",
             method = %req.method(),
-            path_template = %path_template,
+            path_template = %meta.map_or(req.uri().path(), |m| m.path_template),
             operation_id = meta.map_or("", |m| m.operation_id),
             status = Empty,
             attempts = Empty,
@@ -89,7 +98,7 @@ where
             self.inner.call(req)
         };
         let outer = span.clone();
-        Box::pin(
+        let future = Box::pin(
             async move {
                 let result = future.await;
                 let span = &outer;
@@ -124,6 +133,53 @@ where
                 result
             }
             .instrument(span),
-        )
+        );
+        TraceFuture {
+            state: State::Traced { future },
+        }
+    }
+}
+
+pin_project! {
+    /// Future of [`Trace`]: the inner future as it is when nothing listens at DEBUG, else the
+    /// instrumented one that records the outcome.
+    pub struct TraceFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        // No span: the inner future, polled directly.
+        Untraced {
+            #[pin]
+            future: F,
+        },
+        // Within the operation's span.
+        Traced {
+            future: BoxFuture<Result<Response<Bytes>, TransportError>>,
+        },
+    }
+}
+
+impl<F> fmt::Debug for TraceFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, TransportError>>,
+{
+    type Output = Result<Response<Bytes>, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Untraced { future } => future.poll(cx),
+            StateProj::Traced { future } => future.as_mut().poll(cx),
+        }
     }
 }

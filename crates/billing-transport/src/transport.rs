@@ -7,20 +7,21 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
-use tower::util::BoxCloneSyncService;
+use tower::retry::Retry;
+use tower::util::{BoxCloneSyncService, Either};
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
-use crate::auth::AuthLayer;
-use crate::base_url::{BaseUrlLayer, default_user_agent};
+use crate::auth::{Auth, AuthLayer};
+use crate::base_url::{BaseUrl, BaseUrlLayer, default_user_agent};
 use crate::error::{BuildError, TransportError};
 use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, ProxyConfig,
 };
 use crate::region::{Environment, Region, credentials_allowed};
-use crate::retry::{RetryConfig, RetryLayer};
-use crate::timeout::TimeoutLayer;
+use crate::retry::{RetryConfig, RetryLayer, RetryPolicy};
+use crate::timeout::{Timeout, TimeoutLayer};
 use crate::token::{ClientCredentials, ClientCredentialsTokenSource, TokenSource};
-use crate::trace::TraceLayer;
+use crate::trace::{Trace, TraceLayer};
 
 /// The type-erased service every layer of the stack is boxed into: cheap to clone, `Send + Sync`,
 /// with `Send` futures.
@@ -37,8 +38,25 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 /// cheap; clones share the connection pool, the token cache and the retry budget.
 #[derive(Clone)]
 pub struct Transport {
-    service: BoxTransportService,
+    service: Stack,
     environment: Environment,
+}
+
+/// Below the attempt timeout: auth (when there are credentials) over the base URL over hyper, or
+/// a boxed service when attempt layers were added.
+type AttemptService =
+    Either<Auth<BaseUrl<HttpClient>>, Either<BaseUrl<HttpClient>, BoxTransportService>>;
+
+/// The default stack as one concrete type, so that a request through it allocates one boxed
+/// future (in [`Transport::call`]) instead of one per layer.
+type DefaultStack = Trace<Timeout<Retry<RetryPolicy, Timeout<AttemptService>>>>;
+
+/// The default stack, or any service after [`Transport::from_service`] / [`Transport::layer`] /
+/// [`TransportBuilder::layer`].
+#[derive(Clone)]
+enum Stack {
+    Default(DefaultStack),
+    Boxed(BoxTransportService),
 }
 
 impl fmt::Debug for Transport {
@@ -67,7 +85,7 @@ impl Transport {
         S::Future: Send + 'static,
     {
         Transport {
-            service: BoxCloneSyncService::new(service),
+            service: Stack::Boxed(BoxCloneSyncService::new(service)),
             environment,
         }
     }
@@ -83,9 +101,10 @@ impl Transport {
             + 'static,
         <L::Service as Service<Request<Bytes>>>::Future: Send + 'static,
     {
+        let environment = self.environment.clone();
         Transport {
-            service: BoxCloneSyncService::new(layer.layer(self.service)),
-            environment: self.environment,
+            service: Stack::Boxed(BoxCloneSyncService::new(layer.layer(self.into_service()))),
+            environment,
         }
     }
 
@@ -96,12 +115,18 @@ impl Transport {
 
     /// The boxed service.
     pub fn into_service(self) -> BoxTransportService {
-        self.service
+        match self.service {
+            Stack::Default(stack) => BoxCloneSyncService::new(stack),
+            Stack::Boxed(service) => service,
+        }
     }
 
     /// Send one request through the stack.
     pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        self.service.clone().oneshot(request).await
+        match &self.service {
+            Stack::Default(stack) => stack.clone().oneshot(request).await,
+            Stack::Boxed(service) => service.clone().oneshot(request).await,
+        }
     }
 }
 
@@ -111,11 +136,17 @@ impl Service<Request<Bytes>> for Transport {
     type Future = <BoxTransportService as Service<Request<Bytes>>>::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.service.poll_ready(cx)
+        match &mut self.service {
+            Stack::Default(stack) => stack.poll_ready(cx),
+            Stack::Boxed(service) => service.poll_ready(cx),
+        }
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        self.service.call(request)
+        match &mut self.service {
+            Stack::Default(stack) => Box::pin(stack.call(request)),
+            Stack::Boxed(service) => service.call(request),
+        }
     }
 }
 
@@ -343,24 +374,29 @@ impl TransportBuilder {
                 .map_err(|host| BuildError::InsecureUrl { host })?;
         }
 
-        let base = BaseUrlLayer::new(environment.api_base().clone()).user_agent(user_agent);
-        let mut service: BoxTransportService = BoxCloneSyncService::new(base.layer(http));
-        if let Some(source) = source {
-            service = BoxCloneSyncService::new(AuthLayer::new(source).layer(service));
-        }
+        let base = BaseUrlLayer::new(environment.api_base().clone())
+            .user_agent(user_agent)
+            .layer(http);
+        let mut attempt: AttemptService = match source {
+            Some(source) => Either::Left(AuthLayer::new(source).layer(base)),
+            None => Either::Right(Either::Left(base)),
+        };
         for wrap in self.attempt_layers {
-            service = wrap(service);
+            attempt = Either::Right(Either::Right(wrap(BoxCloneSyncService::new(attempt))));
         }
-        let mut service: BoxTransportService = BoxCloneSyncService::new(
-            ServiceBuilder::new()
-                .layer(TraceLayer::new())
-                .layer(TimeoutLayer::operation(self.operation_timeout))
-                .layer(RetryLayer::new(self.retry))
-                .layer(TimeoutLayer::attempt(self.attempt_timeout))
-                .service(service),
-        );
+        let stack: DefaultStack = ServiceBuilder::new()
+            .layer(TraceLayer::new())
+            .layer(TimeoutLayer::operation(self.operation_timeout))
+            .layer(RetryLayer::new(self.retry))
+            .layer(TimeoutLayer::attempt(self.attempt_timeout))
+            .service(attempt);
+        let mut service = Stack::Default(stack);
         for wrap in self.outer_layers {
-            service = wrap(service);
+            let inner = match service {
+                Stack::Default(stack) => BoxCloneSyncService::new(stack),
+                Stack::Boxed(service) => service,
+            };
+            service = Stack::Boxed(wrap(inner));
         }
         Ok(Transport {
             service,
