@@ -1,6 +1,8 @@
 //! Turning an operation and its arguments into an `http::Request`: path parameters and query
 //! values are percent-encoded so that no value can change the request's path.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -33,17 +35,16 @@ const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug)]
 pub(crate) struct RequestBuilder {
     operation: &'static Operation,
-    path: String,
-    query: String,
+    /// The path (placeholders filled in as they come) followed by the query: the request's URI,
+    /// written once. Encoded values never contain `{`, so no value can look like a placeholder.
+    uri: String,
 }
 
 impl RequestBuilder {
     pub(crate) fn new(operation: &'static Operation) -> Self {
-        RequestBuilder {
-            operation,
-            path: operation.path_template.to_owned(),
-            query: String::new(),
-        }
+        let mut uri = String::with_capacity(operation.path_template.len() + 96);
+        uri.push_str(operation.path_template);
+        RequestBuilder { operation, uri }
     }
 
     pub(crate) fn operation(&self) -> &'static Operation {
@@ -64,27 +65,32 @@ impl RequestBuilder {
                 reason: reason.to_owned(),
             });
         }
-        let placeholder = format!("{{{name}}}");
-        let encoded = utf8_percent_encode(value, ENCODE).to_string();
-        self.path = self.path.replacen(&placeholder, &encoded, 1);
+        let placeholder = self.uri.match_indices('{').find_map(|(at, _)| {
+            let end = at + 1 + name.len();
+            (self.uri.get(at + 1..end) == Some(name) && self.uri[end..].starts_with('}'))
+                .then_some(at..end + 1)
+        });
+        if let Some(range) = placeholder {
+            let encoded: Cow<'_, str> = utf8_percent_encode(value, ENCODE).into();
+            self.uri.replace_range(range, &encoded);
+        }
         Ok(())
     }
 
     /// Appends `name=value` to the query, both encoded.
     pub(crate) fn query(&mut self, name: &str, value: &str) {
-        self.query
-            .push(if self.query.is_empty() { '?' } else { '&' });
-        self.query.extend(utf8_percent_encode(name, ENCODE));
-        self.query.push('=');
-        self.query.extend(utf8_percent_encode(value, ENCODE));
+        let first = !self.uri.contains('?');
+        self.uri.push(if first { '?' } else { '&' });
+        self.uri.extend(utf8_percent_encode(name, ENCODE));
+        self.uri.push('=');
+        self.uri.extend(utf8_percent_encode(value, ENCODE));
     }
 
     /// The relative request (path and query); the transport adds the base URL.
     pub(crate) fn build(self) -> Result<http::Request<Bytes>, Error> {
-        let uri = format!("{}{}", self.path, self.query);
         http::Request::builder()
             .method(self.operation.method.clone())
-            .uri(uri)
+            .uri(self.uri)
             .extension(RequestMeta::new(
                 self.operation.id,
                 self.operation.path_template,

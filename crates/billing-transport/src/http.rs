@@ -8,14 +8,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::uri::Authority;
 use http::{Request, Response, Uri};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper_tls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tower::Service;
 
@@ -218,46 +219,53 @@ impl HttpClient {
 
     /// Send one request and buffer its response.
     pub async fn send(&self, req: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        let uri = req.uri().clone();
+        let (future, authority) = self.start(req)?;
+        let response = future
+            .await
+            .map_err(|e| map_client_error(e, authority.as_ref(), self.connect_timeout))?;
+        read_body(response, self.max_body_bytes).await
+    }
+
+    /// Checks `req` and hands it to hyper; the authority is kept for a connect error.
+    fn start(
+        &self,
+        req: Request<Bytes>,
+    ) -> Result<(ResponseFuture, Option<Authority>), TransportError> {
+        let uri = req.uri();
         if uri.scheme().is_none() || uri.authority().is_none() {
             return Err(TransportError::InvalidRequest {
                 reason: format!("URI `{}` is not absolute (no base URL layer?)", uri.path()),
             });
         }
         if req.headers().contains_key(AUTHORIZATION) {
-            credentials_allowed(&uri).map_err(|host| TransportError::InsecureUrl { host })?;
+            credentials_allowed(uri).map_err(|host| TransportError::InsecureUrl { host })?;
         }
-        let response = self
-            .client
-            .request(req.map(Full::new))
-            .await
-            .map_err(|e| self.map_client_error(e, &uri))?;
-        read_body(response, self.max_body_bytes).await
+        let authority = uri.authority().cloned();
+        Ok((self.client.request(req.map(Full::new)), authority))
     }
+}
 
-    fn map_client_error(
-        &self,
-        error: hyper_util::client::legacy::Error,
-        uri: &Uri,
-    ) -> TransportError {
-        if error.is_connect() {
-            if chain_has_timed_out(&error) {
-                return TransportError::Timeout {
-                    kind: TimeoutKind::Connect,
-                    after: self.connect_timeout,
-                };
-            }
-            let host = uri
-                .authority()
-                .map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_owned())
-                .unwrap_or_default();
-            return TransportError::Connect {
-                host,
-                source: error.into(),
+fn map_client_error(
+    error: hyper_util::client::legacy::Error,
+    authority: Option<&Authority>,
+    connect_timeout: Duration,
+) -> TransportError {
+    if error.is_connect() {
+        if chain_has_timed_out(&error) {
+            return TransportError::Timeout {
+                kind: TimeoutKind::Connect,
+                after: connect_timeout,
             };
         }
-        TransportError::io(error)
+        let host = authority
+            .map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        return TransportError::Connect {
+            host,
+            source: error.into(),
+        };
     }
+    TransportError::io(error)
 }
 
 fn chain_has_timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
@@ -291,14 +299,44 @@ where
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(TransportError::BodyTooLarge { limit });
     }
-    let collected = Limited::new(body, limit).collect().await.map_err(|e| {
-        if e.is::<LengthLimitError>() {
-            TransportError::BodyTooLarge { limit }
-        } else {
-            TransportError::Io { source: e }
+    let too_large = || TransportError::BodyTooLarge { limit };
+    let mut body = std::pin::pin!(body);
+    // A body in one frame is kept as it is; a longer one is appended to one buffer, sized up
+    // front from `Content-Length` when there is one, so the chunks are never held next to a
+    // copy of them.
+    let mut first: Option<Bytes> = None;
+    let mut buffer: Option<BytesMut> = None;
+    let mut len = 0usize;
+    while let Some(frame) = body.as_mut().frame().await {
+        let frame = frame.map_err(|e| TransportError::Io { source: e.into() })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if data.is_empty() {
+            continue;
         }
-    })?;
-    Ok(Response::from_parts(parts, collected.to_bytes()))
+        len = len.checked_add(data.len()).ok_or_else(too_large)?;
+        if len > limit {
+            return Err(too_large());
+        }
+        if let Some(buffer) = &mut buffer {
+            buffer.extend_from_slice(&data);
+        } else if let Some(head) = first.take() {
+            let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit));
+            let mut fresh = BytesMut::with_capacity(expected.max(len));
+            fresh.extend_from_slice(&head);
+            fresh.extend_from_slice(&data);
+            buffer = Some(fresh);
+        } else {
+            first = Some(data);
+        }
+    }
+    let bytes = match (buffer, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(head)) => head,
+        (None, None) => Bytes::new(),
+    };
+    Ok(Response::from_parts(parts, bytes))
 }
 
 impl Service<Request<Bytes>> for HttpClient {
@@ -311,7 +349,14 @@ impl Service<Request<Bytes>> for HttpClient {
     }
 
     fn call(&mut self, req: Request<Bytes>) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move { this.send(req).await })
+        let started = self.start(req);
+        let (limit, connect_timeout) = (self.max_body_bytes, self.connect_timeout);
+        Box::pin(async move {
+            let (future, authority) = started?;
+            let response = future
+                .await
+                .map_err(|e| map_client_error(e, authority.as_ref(), connect_timeout))?;
+            read_body(response, limit).await
+        })
     }
 }

@@ -323,7 +323,11 @@ pub(crate) fn join(base: &Uri, path_and_query: &str) -> Result<Uri, http::Error>
 /// Whether `host` is a loopback host (`localhost`, `127.0.0.0/8`, `::1`).
 pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+    const SUFFIX: &str = ".localhost";
+    let subdomain = host.len() >= SUFFIX.len()
+        && host.is_char_boundary(host.len() - SUFFIX.len())
+        && host[host.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX);
+    if host.eq_ignore_ascii_case("localhost") || subdomain {
         return true;
     }
     host.parse::<std::net::IpAddr>()
