@@ -26,6 +26,19 @@ fn api_requests(sandbox: &Sandbox) -> usize {
         .count()
 }
 
+/// A fresh sandbox whose next `times` API requests meet `fault`, and the error an overview
+/// call ends with.
+async fn overview_error(fault: Fault, times: u32) -> (Sandbox, Error) {
+    let (sandbox, client) = common::start(Sandbox::builder()).await;
+    sandbox.inject(FaultRule::new(fault).times(times).path_prefix("/api/"));
+    let org = sandbox.trustor_org_ids()[0].clone();
+    let err = client
+        .get_billing_trusteebillingoverview_trustor_org_id(&org, None)
+        .await
+        .unwrap_err();
+    (sandbox, err)
+}
+
 /// The one-line `Display` names the operation, status, message, code and correlation id.
 fn assert_readable(err: &Error, status: u16, code: &str) {
     let line = err.to_string();
@@ -194,18 +207,14 @@ async fn unknown_org_is_404_not_found() {
 
 #[tokio::test]
 async fn a_429_beyond_the_cap_returns_at_once_with_the_wait() {
-    let (sandbox, client) = common::start(Sandbox::builder()).await;
-    sandbox.inject(
-        FaultRule::new(Fault::TooManyRequests {
-            retry_after_secs: Some(3600),
-        })
-        .path_prefix("/api/"),
-    );
     let started = std::time::Instant::now();
-    let err = client
-        .get_billing_trusteebillingoverview_trustor_org_id(&sandbox.trustor_org_ids()[0], None)
-        .await
-        .unwrap_err();
+    let (sandbox, err) = overview_error(
+        Fault::TooManyRequests {
+            retry_after_secs: Some(3600),
+        },
+        1,
+    )
+    .await;
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.is_rate_limited(), "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
@@ -262,16 +271,7 @@ async fn persistent_500_and_503_end_as_service_errors_after_bounded_attempts() {
 
 #[tokio::test]
 async fn a_502_with_html_keeps_the_raw_body_in_the_message() {
-    let (sandbox, client) = common::start(Sandbox::builder()).await;
-    sandbox.inject(
-        FaultRule::new(Fault::BadGateway)
-            .times(100)
-            .path_prefix("/api/"),
-    );
-    let err = client
-        .get_billing_trusteebillingoverview_trustor_org_id(&sandbox.trustor_org_ids()[0], None)
-        .await
-        .unwrap_err();
+    let (_sandbox, err) = overview_error(Fault::BadGateway, 100).await;
     let Error::Service(service) = &err else {
         panic!("{err:?}")
     };
@@ -282,12 +282,7 @@ async fn a_502_with_html_keeps_the_raw_body_in_the_message() {
 
 #[tokio::test]
 async fn a_malformed_body_is_a_decode_error_with_an_excerpt() {
-    let (sandbox, client) = common::start(Sandbox::builder()).await;
-    sandbox.inject(FaultRule::new(Fault::MalformedJson).path_prefix("/api/"));
-    let err = client
-        .get_billing_trusteebillingoverview_trustor_org_id(&sandbox.trustor_org_ids()[0], None)
-        .await
-        .unwrap_err();
+    let (_sandbox, err) = overview_error(Fault::MalformedJson, 1).await;
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
@@ -325,16 +320,7 @@ async fn a_wrongly_typed_field_is_named_by_its_json_path() {
 
 #[tokio::test]
 async fn a_truncated_body_is_a_transport_error_after_retries() {
-    let (sandbox, client) = common::start(Sandbox::builder()).await;
-    sandbox.inject(
-        FaultRule::new(Fault::TruncatedBody)
-            .times(100)
-            .path_prefix("/api/"),
-    );
-    let err = client
-        .get_billing_trusteebillingoverview_trustor_org_id(&sandbox.trustor_org_ids()[0], None)
-        .await
-        .unwrap_err();
+    let (_sandbox, err) = overview_error(Fault::TruncatedBody, 100).await;
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 }
 
@@ -384,4 +370,31 @@ async fn an_unreachable_token_endpoint_is_not_an_auth_error() {
         "{err:?}"
     );
     assert!(!err.is_auth(), "{err}");
+}
+
+#[tokio::test]
+async fn a_bad_date_time_deep_in_a_report_is_named_by_its_json_path() {
+    let body = r#"{"startDate":"2026-10-01T00:00:00.000Z","endDate":"2026-11-01T00:00:00.000Z","status":"Complete",
+                   "usages":[{"name":"CX 3","totalUsage":"2","resources":[
+                     {"name":"a","date":"2026-10-02T08:00:00.000Z"},{"name":"b","date":"yesterday"}]}]}"#;
+    let client = Client::builder()
+        .with_service(tower::service_fn(
+            move |_req: http::Request<bytes::Bytes>| async move {
+                Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from_static(
+                    body.as_bytes(),
+                )))
+            },
+        ))
+        .build()
+        .unwrap();
+    let (start, end) = period();
+    let err = client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.path, "usages[0].resources[1].date");
+    assert!(err.to_string().contains("yesterday"), "{err}");
 }

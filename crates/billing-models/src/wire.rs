@@ -10,7 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// A JSON object key, borrowed from the input when the deserializer allows it, so matching a
 /// known field name allocates nothing. Read as bytes: serde_json then skips the UTF-8 check,
-/// which only an unknown key (kept as a `String`) needs.
+/// which only an unknown key (kept as a `String`) needs. (Path trackers such as
+/// `serde_path_to_error` only see string keys; over a `serde_json::Value` keys are strings.)
 pub(crate) struct Key<'de>(Cow<'de, [u8]>);
 
 impl<'de> Key<'de> {
