@@ -148,12 +148,7 @@ fn decode<T: DeserializeOwned>(
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(source) => {
-            // Decode again, this time tracking the path, only on the rare failure.
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => e.path().to_string(),
-                Ok(_) => ".".to_owned(),
-            };
+            let path = crate::error::failing_path::<T>(body);
             Err(Error::Decode(Box::new(DecodeError {
                 operation,
                 status: response.status(),
