@@ -82,7 +82,8 @@ pub struct Client {
 /// given (no boxing on top of it), else the boxed [`ClientService`].
 #[derive(Clone)]
 enum Stack {
-    Transport(Transport),
+    // Shared: `Transport::send` clones the stack it sends through anyway.
+    Transport(Arc<Transport>),
     Service(ClientService),
 }
 
@@ -394,16 +395,16 @@ impl ClientBuilder {
                     setting: "transport",
                     reason: e.to_string(),
                 })?;
-                Stack::Transport(transport)
+                Stack::Transport(Arc::new(transport))
             }
         };
         let service = if self.layers.is_empty() {
             transport
         } else {
             let mut service = match transport {
-                Stack::Transport(transport) => {
-                    BoxCloneSyncService::new(transport.map_err(BoxError::from))
-                }
+                Stack::Transport(transport) => BoxCloneSyncService::new(
+                    Arc::unwrap_or_clone(transport).map_err(BoxError::from),
+                ),
                 Stack::Service(service) => service,
             };
             for layer in self.layers {

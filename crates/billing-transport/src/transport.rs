@@ -53,6 +53,9 @@ type DefaultStack = Trace<Timeout<Retry<RetryPolicy, Timeout<AttemptService>>>>;
 
 /// The default stack, or any service after [`Transport::from_service`] / [`Transport::layer`] /
 /// [`TransportBuilder::layer`].
+// Not boxed on purpose: the default stack is cloned for every request (reference counts, no
+// allocation), which a `Box` would turn into an allocation per request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Stack {
     Default(DefaultStack),
