@@ -1,7 +1,7 @@
 //! The Billing API's `date-time` form.
 //!
 //! The server writes UTC with milliseconds, `yyyy-MM-ddTHH:mm:ss.SSSZ`, and its `invalid.date`
-//! error asks for that form. [`format`] writes it (with more digits only when the value has
+//! error asks for that form. [`format()`] writes it (with more digits only when the value has
 //! sub-millisecond precision, so nothing is lost); [`parse`] reads any RFC 3339 date-time,
 //! whatever its offset, and converts it to UTC.
 
