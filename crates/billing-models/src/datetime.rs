@@ -20,7 +20,8 @@ pub fn format(value: &DateTime<Utc>) -> String {
     Display(value).to_string()
 }
 
-/// Reads an RFC 3339 date-time with any offset (`Z`, `+02:00`, …) as UTC.
+/// Reads an RFC 3339 date-time with any offset (`Z`, `+02:00`, and `+0200` as Java servers
+/// write it) as UTC.
 ///
 /// ```
 /// let t = billing_models::datetime::parse("2024-05-01T02:00:00+02:00").unwrap();
@@ -28,6 +29,9 @@ pub fn format(value: &DateTime<Utc>) -> String {
 /// assert!(billing_models::datetime::parse("2024-05-01").is_err());
 /// assert!(billing_models::datetime::parse("0000-01-01T00:00:00+01:00").is_err()); // year -1 in UTC
 /// assert!(billing_models::datetime::parse("2026-02-30T00:00:00.000Z").is_err());
+/// let java = billing_models::datetime::parse("2024-05-01T02:00:00.000+0200").unwrap();
+/// assert_eq!(java, t);
+/// assert!(billing_models::datetime::parse("2024-05-01T00:00:00").is_err(), "no offset: ambiguous");
 /// ```
 pub fn parse(text: &str) -> Result<DateTime<Utc>, ParseError> {
     if let Some(value) = parse_server_form(text.as_bytes()) {
@@ -37,7 +41,10 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, ParseError> {
         input: text.chars().take(64).collect(),
         reason,
     };
+    // RFC 3339, or the same with an offset without a colon (`+0000`), which Java-based
+    // servers write; anything looser (no offset at all) is refused as ambiguous.
     let value = DateTime::parse_from_rfc3339(text)
+        .or_else(|e| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").map_err(|_| e))
         .map_err(|source| error(Reason::Syntax(source)))?
         .with_timezone(&Utc);
     // An offset can carry 0000-01-01 or 9999-12-31 across the year boundary; such an instant
