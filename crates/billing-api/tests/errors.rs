@@ -39,6 +39,25 @@ async fn overview_error(fault: Fault, times: u32) -> (Sandbox, Error) {
     (sandbox, err)
 }
 
+/// The error a usage-report call ends with when a service answers 200 with `body`.
+async fn report_error_from_body(body: &'static str) -> Error {
+    let client = Client::builder()
+        .with_service(tower::service_fn(
+            move |_req: http::Request<bytes::Bytes>| async move {
+                Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from_static(
+                    body.as_bytes(),
+                )))
+            },
+        ))
+        .build()
+        .unwrap();
+    let (start, end) = period();
+    client
+        .get_billing_reports_billableusage(start, end)
+        .await
+        .unwrap_err()
+}
+
 /// The one-line `Display` names the operation, status, message, code and correlation id.
 fn assert_readable(err: &Error, status: u16, code: &str) {
     let line = err.to_string();
@@ -296,21 +315,7 @@ async fn a_malformed_body_is_a_decode_error_with_an_excerpt() {
 async fn a_wrongly_typed_field_is_named_by_its_json_path() {
     let body = r#"{"startDate":"2026-10-01T00:00:00.000Z","endDate":"2026-11-01T00:00:00.000Z","status":"Complete",
                    "usages":[{"name":"CX 3","totalUsage":"1","resources":[]},{"name":"CX 1","totalUsage":7,"resources":[]}]}"#;
-    let client = Client::builder()
-        .with_service(tower::service_fn(
-            move |_req: http::Request<bytes::Bytes>| async move {
-                Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from_static(
-                    body.as_bytes(),
-                )))
-            },
-        ))
-        .build()
-        .unwrap();
-    let (start, end) = period();
-    let err = client
-        .get_billing_reports_billableusage(start, end)
-        .await
-        .unwrap_err();
+    let err = report_error_from_body(body).await;
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
@@ -377,21 +382,7 @@ async fn a_bad_date_time_deep_in_a_report_is_named_by_its_json_path() {
     let body = r#"{"startDate":"2026-10-01T00:00:00.000Z","endDate":"2026-11-01T00:00:00.000Z","status":"Complete",
                    "usages":[{"name":"CX 3","totalUsage":"2","resources":[
                      {"name":"a","date":"2026-10-02T08:00:00.000Z"},{"name":"b","date":"yesterday"}]}]}"#;
-    let client = Client::builder()
-        .with_service(tower::service_fn(
-            move |_req: http::Request<bytes::Bytes>| async move {
-                Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from_static(
-                    body.as_bytes(),
-                )))
-            },
-        ))
-        .build()
-        .unwrap();
-    let (start, end) = period();
-    let err = client
-        .get_billing_reports_billableusage(start, end)
-        .await
-        .unwrap_err();
+    let err = report_error_from_body(body).await;
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
