@@ -5,19 +5,21 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use http::uri::Authority;
 use http::{Request, Response, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
+use hyper::body::Incoming;
 use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use pin_project_lite::pin_project;
 use tower::Service;
 
 pub use hyper_util::client::proxy::matcher::Matcher as ProxyMatcher;
@@ -219,18 +221,25 @@ impl HttpClient {
 
     /// Send one request and buffer its response.
     pub async fn send(&self, req: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        let (future, authority) = self.start(req)?;
-        let response = future
-            .await
-            .map_err(|e| map_client_error(e, authority.as_ref(), self.connect_timeout))?;
-        read_body(response, self.max_body_bytes).await
+        self.respond(req).await
     }
 
-    /// Checks `req` and hands it to hyper; the authority is kept for a connect error.
-    fn start(
-        &self,
-        req: Request<Bytes>,
-    ) -> Result<(ResponseFuture, Option<Authority>), TransportError> {
+    /// Checks `req` and hands it to hyper.
+    fn respond(&self, req: Request<Bytes>) -> HttpFuture {
+        let state = match self.check(&req) {
+            Ok(()) => HttpState::Head {
+                authority: req.uri().authority().cloned(),
+                future: self.client.request(req.map(Full::new)),
+                limit: self.max_body_bytes,
+                connect_timeout: self.connect_timeout,
+            },
+            Err(error) => HttpState::Failed { error: Some(error) },
+        };
+        HttpFuture { state }
+    }
+
+    /// Refuses a relative URI, and credentials to a plain-HTTP non-loopback host.
+    fn check(&self, req: &Request<Bytes>) -> Result<(), TransportError> {
         let uri = req.uri();
         if uri.scheme().is_none() || uri.authority().is_none() {
             return Err(TransportError::InvalidRequest {
@@ -240,8 +249,7 @@ impl HttpClient {
         if req.headers().contains_key(AUTHORIZATION) {
             credentials_allowed(uri).map_err(|host| TransportError::InsecureUrl { host })?;
         }
-        let authority = uri.authority().cloned();
-        Ok((self.client.request(req.map(Full::new)), authority))
+        Ok(())
     }
 }
 
@@ -281,82 +289,172 @@ fn chain_has_timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// Buffer `response`'s body, refusing it once it passes `limit` bytes.
-pub(crate) async fn read_body<B>(
-    response: Response<B>,
-    limit: usize,
-) -> Result<Response<Bytes>, TransportError>
+pin_project! {
+    /// Buffers a response's body, refusing it once it passes `limit` bytes.
+    struct ReadBody<B> {
+        #[pin]
+        body: B,
+        parts: Option<http::response::Parts>,
+        declared: Option<u64>,
+        limit: usize,
+        // A body in one frame is kept as it is; a longer one is appended to one buffer, sized up
+        // front from `Content-Length` when there is one, so the chunks are never held next to a
+        // copy of them.
+        first: Option<Bytes>,
+        buffer: Option<BytesMut>,
+        len: usize,
+    }
+}
+
+impl<B> ReadBody<B> {
+    /// Fails at once when `Content-Length` is above `limit`.
+    fn new(response: Response<B>, limit: usize) -> Result<Self, TransportError> {
+        let (parts, body) = response.into_parts();
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        Ok(ReadBody {
+            body,
+            parts: Some(parts),
+            declared,
+            limit,
+            first: None,
+            buffer: None,
+            len: 0,
+        })
+    }
+}
+
+impl<B> Future for ReadBody<B>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let (parts, body) = response.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(TransportError::BodyTooLarge { limit });
-    }
-    let too_large = || TransportError::BodyTooLarge { limit };
-    let mut body = std::pin::pin!(body);
-    // A body in one frame is kept as it is; a longer one is appended to one buffer, sized up
-    // front from `Content-Length` when there is one, so the chunks are never held next to a
-    // copy of them.
-    let mut first: Option<Bytes> = None;
-    let mut buffer: Option<BytesMut> = None;
-    let mut len = 0usize;
-    while let Some(frame) = body.as_mut().frame().await {
-        let frame = frame.map_err(|e| TransportError::Io { source: e.into() })?;
-        let Ok(data) = frame.into_data() else {
-            continue;
+    type Output = Result<Response<Bytes>, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let limit = *this.limit;
+        let too_large = || TransportError::BodyTooLarge { limit };
+        while let Some(frame) = ready!(http_body::Body::poll_frame(this.body.as_mut(), cx)) {
+            let frame = frame.map_err(|e| TransportError::Io { source: e.into() })?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if data.is_empty() {
+                continue;
+            }
+            *this.len = this.len.checked_add(data.len()).ok_or_else(too_large)?;
+            let len = *this.len;
+            if len > limit {
+                return Poll::Ready(Err(too_large()));
+            }
+            if let Some(buffer) = this.buffer {
+                buffer.extend_from_slice(&data);
+            } else if let Some(head) = this.first.take() {
+                let expected = this
+                    .declared
+                    .map_or(0, |n| usize::try_from(n).unwrap_or(limit));
+                let mut fresh = BytesMut::with_capacity(expected.max(len));
+                fresh.extend_from_slice(&head);
+                fresh.extend_from_slice(&data);
+                *this.buffer = Some(fresh);
+            } else {
+                *this.first = Some(data);
+            }
+        }
+        let bytes = match (this.buffer.take(), this.first.take()) {
+            (Some(buffer), _) => buffer.freeze(),
+            (None, Some(head)) => head,
+            (None, None) => Bytes::new(),
         };
-        if data.is_empty() {
-            continue;
-        }
-        len = len.checked_add(data.len()).ok_or_else(too_large)?;
-        if len > limit {
-            return Err(too_large());
-        }
-        if let Some(buffer) = &mut buffer {
-            buffer.extend_from_slice(&data);
-        } else if let Some(head) = first.take() {
-            let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit));
-            let mut fresh = BytesMut::with_capacity(expected.max(len));
-            fresh.extend_from_slice(&head);
-            fresh.extend_from_slice(&data);
-            buffer = Some(fresh);
-        } else {
-            first = Some(data);
+        let parts = this.parts.take().expect("ReadBody polled after completion");
+        Poll::Ready(Ok(Response::from_parts(parts, bytes)))
+    }
+}
+
+pin_project! {
+    /// Future of [`HttpClient`]: the response, its body buffered.
+    pub struct HttpFuture {
+        #[pin]
+        state: HttpState,
+    }
+}
+
+pin_project! {
+    #[project = HttpStateProj]
+    enum HttpState {
+        // Refused before anything was sent.
+        Failed {
+            error: Option<TransportError>,
+        },
+        // Waiting for the response head; the authority is kept for a connect error.
+        Head {
+            #[pin]
+            future: ResponseFuture,
+            authority: Option<Authority>,
+            limit: usize,
+            connect_timeout: Duration,
+        },
+        // Buffering the body.
+        Body {
+            #[pin]
+            body: ReadBody<Incoming>,
+        },
+    }
+}
+
+impl fmt::Debug for HttpFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for HttpFuture {
+    type Output = Result<Response<Bytes>, TransportError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            let next = match state.as_mut().project() {
+                HttpStateProj::Failed { error } => {
+                    let error = error.take().expect("HttpFuture polled after completion");
+                    return Poll::Ready(Err(error));
+                }
+                HttpStateProj::Head {
+                    future,
+                    authority,
+                    limit,
+                    connect_timeout,
+                } => {
+                    let response = ready!(future.poll(cx))
+                        .map_err(|e| map_client_error(e, authority.as_ref(), *connect_timeout))?;
+                    HttpState::Body {
+                        body: ReadBody::new(response, *limit)?,
+                    }
+                }
+                HttpStateProj::Body { body } => return body.poll(cx),
+            };
+            state.set(next);
         }
     }
-    let bytes = match (buffer, first) {
-        (Some(buffer), _) => buffer.freeze(),
-        (None, Some(head)) => head,
-        (None, None) => Bytes::new(),
-    };
-    Ok(Response::from_parts(parts, bytes))
 }
 
 impl Service<Request<Bytes>> for HttpClient {
     type Response = Response<Bytes>;
     type Error = TransportError;
-    type Future = BoxFuture<Result<Response<Bytes>, TransportError>>;
+    type Future = HttpFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request<Bytes>) -> Self::Future {
-        let started = self.start(req);
-        let (limit, connect_timeout) = (self.max_body_bytes, self.connect_timeout);
-        Box::pin(async move {
-            let (future, authority) = started?;
-            let response = future
-                .await
-                .map_err(|e| map_client_error(e, authority.as_ref(), connect_timeout))?;
-            read_body(response, limit).await
-        })
+        self.respond(req)
     }
 }

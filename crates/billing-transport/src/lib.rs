@@ -118,8 +118,8 @@ pub use crate::auth::{Auth, AuthFuture, AuthLayer};
 pub use crate::base_url::{BaseUrl, BaseUrlFuture, BaseUrlLayer, default_user_agent};
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
 pub use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, ProxyConfig,
-    ProxyMatcher,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, HttpFuture,
+    ProxyConfig, ProxyMatcher,
 };
 pub use crate::meta::{Attempts, RequestMeta, clone_request, is_idempotent};
 pub use crate::region::{Environment, Region, UnknownRegionError};
