@@ -169,9 +169,11 @@ impl HttpClientBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .build(connector);
         Ok(HttpClient {
-            client,
-            max_body_bytes: self.max_body_bytes,
-            connect_timeout: self.connect_timeout,
+            inner: Arc::new(Inner {
+                client,
+                max_body_bytes: self.max_body_bytes,
+                connect_timeout: self.connect_timeout,
+            }),
         })
     }
 }
@@ -189,6 +191,12 @@ impl HttpClientBuilder {
 /// Cloning is cheap and clones share the connection pool.
 #[derive(Clone)]
 pub struct HttpClient {
+    // Behind one `Arc`: the stack clones this service for every request (the transport's
+    // clone, tower's `Retry`), and hyper-util's client alone is half a dozen reference counts.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
     max_body_bytes: usize,
     connect_timeout: Duration,
@@ -197,8 +205,8 @@ pub struct HttpClient {
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpClient")
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .field("connect_timeout", &self.inner.connect_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -216,7 +224,7 @@ impl HttpClient {
 
     /// The response-body cap in bytes.
     pub fn max_body_bytes(&self) -> usize {
-        self.max_body_bytes
+        self.inner.max_body_bytes
     }
 
     /// Send one request and buffer its response.
@@ -229,9 +237,9 @@ impl HttpClient {
         let state = match self.check(&req) {
             Ok(()) => HttpState::Head {
                 authority: req.uri().authority().cloned(),
-                future: self.client.request(req.map(Full::new)),
-                limit: self.max_body_bytes,
-                connect_timeout: self.connect_timeout,
+                future: self.inner.client.request(req.map(Full::new)),
+                limit: self.inner.max_body_bytes,
+                connect_timeout: self.inner.connect_timeout,
             },
             Err(error) => HttpState::Failed { error: Some(error) },
         };
