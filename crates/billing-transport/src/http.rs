@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -173,6 +173,7 @@ impl HttpClientBuilder {
                 client,
                 max_body_bytes: self.max_body_bytes,
                 connect_timeout: self.connect_timeout,
+                plain_http_allowed: OnceLock::new(),
             }),
         })
     }
@@ -200,6 +201,8 @@ struct Inner {
     client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
     max_body_bytes: usize,
     connect_timeout: Duration,
+    /// The first plain-HTTP authority credentials were allowed to (a loopback host).
+    plain_http_allowed: OnceLock<Authority>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -254,8 +257,16 @@ impl HttpClient {
                 reason: format!("URI `{}` is not absolute (no base URL layer?)", uri.path()),
             });
         }
-        if req.headers().contains_key(AUTHORIZATION) {
-            credentials_allowed(uri).map_err(|host| TransportError::InsecureUrl { host })?;
+        if req.headers().contains_key(AUTHORIZATION) && uri.scheme_str() != Some("https") {
+            // The verdict depends on the host only, so a plain-HTTP authority once allowed (in
+            // practice the loopback base URL of a test server) is not looked at again.
+            let allowed = &self.inner.plain_http_allowed;
+            if allowed.get().map(Authority::as_str) != uri.authority().map(Authority::as_str) {
+                credentials_allowed(uri).map_err(|host| TransportError::InsecureUrl { host })?;
+                if let Some(authority) = uri.authority() {
+                    let _ = allowed.set(authority.clone());
+                }
+            }
         }
         Ok(())
     }

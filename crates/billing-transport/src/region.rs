@@ -348,3 +348,46 @@ pub(crate) fn credentials_allowed(uri: &Uri) -> Result<(), String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{credentials_allowed, is_loopback_host};
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            "[0:0:0:0:0:0:0:1]",
+            "localhost",
+            "LocalHost",
+            "api.localhost",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "128.0.0.1",
+            "127.0.0.1.example.com",
+            "::2",
+            "localhost.example.com",
+            "example.com",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn credentials_need_https_or_loopback() {
+        let allowed = |uri: &str| credentials_allowed(&uri.parse().unwrap());
+        assert_eq!(allowed("https://api.example.com/x"), Ok(()));
+        assert_eq!(allowed("http://127.0.0.1:8080/x"), Ok(()));
+        assert_eq!(allowed("http://[::1]:8080/x"), Ok(()));
+        assert_eq!(
+            allowed("http://api.example.com/x"),
+            Err("api.example.com".to_owned())
+        );
+    }
+}

@@ -246,12 +246,41 @@ async fn credentials_are_never_sent_over_plain_http_to_a_remote_host() {
     let mut value = http::HeaderValue::from_static("Bearer some-token");
     value.set_sensitive(true);
     let request = http::Request::get("http://billing.example.com/api/v2/x")
-        .header("authorization", value)
+        .header("authorization", value.clone())
         .body(Bytes::new())
         .unwrap();
     let err = client.send(request).await.unwrap_err();
     assert!(
         matches!(&err, TransportError::InsecureUrl { host } if host == "billing.example.com"),
+        "{err:?}"
+    );
+
+    // A loopback host is allowed (and remembered); that changes nothing for any other host.
+    let to = |uri: &str| {
+        http::Request::get(uri)
+            .header("authorization", value.clone())
+            .body(Bytes::new())
+            .unwrap()
+    };
+    let err = client.send(to("http://127.0.0.1:1/x")).await.unwrap_err();
+    assert!(
+        !matches!(err, TransportError::InsecureUrl { .. }),
+        "{err:?}"
+    );
+    for uri in [
+        "http://billing.example.com/api/v2/x",
+        "http://127.0.0.1.example.com:1/x",
+        "http://user@billing.example.com:1/x",
+    ] {
+        let err = client.send(to(uri)).await.unwrap_err();
+        assert!(
+            matches!(err, TransportError::InsecureUrl { .. }),
+            "{uri}: {err:?}"
+        );
+    }
+    let err = client.send(to("http://127.0.0.1:1/y")).await.unwrap_err();
+    assert!(
+        !matches!(err, TransportError::InsecureUrl { .. }),
         "{err:?}"
     );
 }
