@@ -1,8 +1,10 @@
 //! Makes relative request URIs absolute against the API base URL and sets the headers every
 //! request carries (`Accept: application/json`, `User-Agent: genesys-billing-rust/<version>`).
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -51,18 +53,36 @@ impl<S> Layer<S> for BaseUrlLayer {
     fn layer(&self, inner: S) -> Self::Service {
         BaseUrl {
             inner,
-            base: self.base.clone(),
-            user_agent: self.user_agent.clone(),
+            settings: Arc::new(Settings {
+                base: self.base.clone(),
+                user_agent: self.user_agent.clone(),
+            }),
         }
     }
 }
 
 /// Service made by [`BaseUrlLayer`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BaseUrl<S> {
     inner: S,
+    // Shared: the stack clones this service for every request (the transport's clone and
+    // tower's `Retry`), and a `Uri` plus a `HeaderValue` are several reference counts.
+    settings: Arc<Settings>,
+}
+
+struct Settings {
     base: Uri,
     user_agent: HeaderValue,
+}
+
+impl<S: fmt::Debug> fmt::Debug for BaseUrl<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BaseUrl")
+            .field("inner", &self.inner)
+            .field("base", &self.settings.base)
+            .field("user_agent", &self.settings.user_agent)
+            .finish()
+    }
 }
 
 impl<S> Service<Request<Bytes>> for BaseUrl<S>
@@ -94,7 +114,7 @@ where
             .or_insert_with(|| HeaderValue::from_static("application/json"));
         headers
             .entry(USER_AGENT)
-            .or_insert_with(|| self.user_agent.clone());
+            .or_insert_with(|| self.settings.user_agent.clone());
         BaseUrlFuture {
             state: State::Inner {
                 future: self.inner.call(req),
@@ -108,14 +128,14 @@ impl<S> BaseUrl<S> {
     fn absolute(&self, uri: &mut Uri) -> Result<Uri, TransportError> {
         // The common case, a base without a path prefix and a relative `/path?query`: re-use
         // the request's path and query as they are (no formatting, no second parse).
-        if self.base.path().trim_end_matches('/').is_empty()
+        if self.settings.base.path().trim_end_matches('/').is_empty()
             && uri
                 .path_and_query()
                 .is_some_and(|pq| pq.as_str().starts_with('/'))
         {
             let mut parts = std::mem::take(uri).into_parts();
-            parts.scheme = self.base.scheme().cloned();
-            parts.authority = self.base.authority().cloned();
+            parts.scheme = self.settings.base.scheme().cloned();
+            parts.authority = self.settings.base.authority().cloned();
             return match Uri::from_parts(parts) {
                 Ok(uri) => Ok(uri),
                 // Not reached for a valid base; answer as the general path would.
@@ -125,7 +145,7 @@ impl<S> BaseUrl<S> {
             };
         }
         let relative = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        join(&self.base, relative).map_err(|e| TransportError::InvalidRequest {
+        join(&self.settings.base, relative).map_err(|e| TransportError::InvalidRequest {
             reason: format!("cannot join `{relative}` to the base URL: {e}"),
         })
     }
