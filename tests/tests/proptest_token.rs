@@ -4,7 +4,6 @@
 //! driven through a raw server on 127.0.0.1 that answers `POST /oauth/token` with the
 //! generated reply.
 
-#[path = "reliability_raw_server.rs"]
 mod raw_server;
 
 use std::sync::{Arc, Mutex};

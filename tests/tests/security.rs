@@ -9,7 +9,6 @@
 //! Everything runs on 127.0.0.1; the "remote" hosts are `.invalid` names and a non-routable
 //! address that no test ever connects to.
 
-#[path = "reliability_raw_server.rs"]
 mod raw_server;
 
 use std::io::Write;

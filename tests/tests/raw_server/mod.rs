@@ -2,8 +2,8 @@
 //! gives: redirects to another server, endless or lying bodies, hostile token replies. It
 //! writes bytes exactly as told and records every request it reads.
 //!
-//! Used as a module by `security.rs` and `proptest_token.rs` (`#[path]`); built alone it is a
-//! test binary that checks the server itself.
+//! A module of `security.rs` and `proptest_token.rs` (a folder, so Cargo builds no test binary
+//! of its own); its own test checks the server itself.
 
 #![allow(dead_code)]
 
