@@ -4,7 +4,7 @@
 use std::process::Command;
 
 #[test]
-fn models_crate_depends_on_serde_serde_json_and_chrono_only() {
+fn models_crate_depends_on_serde_serde_json_chrono_and_rust_decimal_only() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -41,7 +41,11 @@ fn models_crate_depends_on_serde_serde_json_and_chrono_only() {
         .map(crate_name)
         .collect();
     direct.sort();
-    assert_eq!(direct, ["chrono", "serde", "serde_json"], "{tree}");
+    assert_eq!(
+        direct,
+        ["chrono", "rust_decimal", "serde", "serde_json"],
+        "{tree}"
+    );
     let forbidden = [
         "http",
         "hyper",

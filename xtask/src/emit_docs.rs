@@ -126,7 +126,7 @@ fn example(op: &OperationIr) -> String {
             .iter()
             .any(|p| p.rust == "page_size" && p.ty == Ty::I32)
         {
-            setters.push_str(".with_page_size(100)");
+            setters.push_str("\n    .with_page_size(100)");
         }
         if let Some(p) = params.iter().find(|p| p.ty == Ty::Date) {
             setters.push_str(&format!(

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]           regenerate generated code from xtask/spec/ (--check: write nothing, fail if stale)
   cargo xtask spec-extract --from FULL.json [--to OUT.json]
-                                          cut the Billing part of the full Platform API swagger into xtask/spec/billing.swagger.json";
+                                          cut the operations this SDK serves (tag Billing, the trustor lookups) out of the
+                                          full Platform API swagger into xtask/spec/billing.swagger.json, with its local pins";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,7 +44,7 @@ fn spec_extract(root: &std::path::Path, args: &[&str]) -> Result<(), String> {
     }
     let from = from.ok_or("spec-extract: --from FULL.json is required")?;
     let full = std::fs::read_to_string(&from).map_err(|e| format!("{from}: {e}"))?;
-    let text = xtask::extract::extract(&full, "Billing")?;
+    let text = xtask::extract::extract(&full, &xtask::extract::PINNED)?;
     std::fs::write(&to, text).map_err(|e| format!("{}: {e}", to.display()))?;
     eprintln!("wrote {}; run `cargo xtask codegen` next", to.display());
     Ok(())

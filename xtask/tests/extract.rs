@@ -1,6 +1,7 @@
 //! `cargo xtask spec-extract` on a synthetic "full" Platform API document.
 
 use serde_json::{Value, json};
+use xtask::extract::Selection;
 
 /// Written as text so the source order of keys is the test's own (`json!` would sort them).
 fn full_document() -> Value {
@@ -42,7 +43,7 @@ const FULL: &str = r##"{
 
 #[test]
 fn keeps_billing_operations_and_everything_they_reach() {
-    let text = xtask::extract::extract(FULL, "Billing").unwrap();
+    let text = xtask::extract::extract(FULL, &Selection::tag(&["Billing"])).unwrap();
     let out: Value = serde_json::from_str(&text).unwrap();
     // Source order is kept (the generator's field order follows it).
     let at = |key: &str| {
@@ -81,23 +82,101 @@ fn keeps_billing_operations_and_everything_they_reach() {
 fn refuses_documents_without_billing_or_with_dangling_refs() {
     let mut doc = full_document();
     doc["definitions"].as_object_mut().unwrap().remove("Limit");
-    let err = xtask::extract::extract(&doc.to_string(), "Billing").unwrap_err();
+    let err = xtask::extract::extract(&doc.to_string(), &Selection::tag(&["Billing"])).unwrap_err();
     assert!(err.contains("#/definitions/Limit"), "{err}");
-    let err = xtask::extract::extract(FULL, "Nothing").unwrap_err();
-    assert!(err.contains("no operation is tagged `Nothing`"), "{err}");
+    let err = xtask::extract::extract(FULL, &Selection::tag(&["Nothing"])).unwrap_err();
+    assert!(
+        err.contains("no operation is tagged [\"Nothing\"]"),
+        "{err}"
+    );
 }
 
 #[test]
 fn the_pinned_spec_is_a_fixed_point() {
     let root = xtask::codegen::workspace_root();
     let pinned = std::fs::read_to_string(root.join(xtask::codegen::SPEC_PATH)).unwrap();
-    let again = xtask::extract::extract(&pinned, "Billing").unwrap();
+    let again = xtask::extract::extract(&pinned, &xtask::extract::PINNED).unwrap();
     let (a, b): (Value, Value) = (
         serde_json::from_str(&pinned).unwrap(),
         serde_json::from_str(&again).unwrap(),
     );
     assert_eq!(
         a, b,
-        "extracting Billing from the Billing subset changes nothing"
+        "extracting (and pinning) the pinned document again changes nothing"
     );
+}
+
+/// The pinned selection: Billing by tag, the trustor lookups by id, and the local pins.
+#[test]
+fn pinned_selection_takes_the_trustor_lookups_and_applies_the_pins() {
+    let full = r##"{
+        "swagger": "2.0",
+        "info": {"title": "Genesys Cloud Platform API v2", "version": "v2"},
+        "tags": [{"name": "Billing"}, {"name": "Organization Authorization"}, {"name": "Users"}],
+        "paths": {
+            "/api/v2/billing/contracts": {
+                "get": {"tags": ["Billing"], "operationId": "getBillingContracts",
+                        "parameters": [{"name": "pageSize", "in": "query", "type": "string"}, {"name": "after", "in": "query", "type": "string"}],
+                        "responses": {"200": {"schema": {"$ref": "#/definitions/NamedEntity"}}}}
+            },
+            "/api/v2/orgauthorization/trustors/{trustorOrgId}": {
+                "get": {"tags": ["Organization Authorization"], "operationId": "getOrgauthorizationTrustor",
+                        "responses": {"200": {"schema": {"$ref": "#/definitions/Trustor"}}}}
+            },
+            "/api/v2/orgauthorization/trustees": {
+                "get": {"tags": ["Organization Authorization"], "operationId": "getOrgauthorizationTrustees",
+                        "responses": {"200": {"schema": {"$ref": "#/definitions/NamedEntity"}}}}
+            }
+        },
+        "definitions": {
+            "NamedEntity": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Trustor": {"type": "object", "properties": {"createdBy": {"$ref": "#/definitions/OrgUser"}, "organization": {"$ref": "#/definitions/Organization"}}},
+            "OrgUser": {"type": "object", "required": ["version"], "properties": {
+                "name": {"type": "string"}, "manager": {"$ref": "#/definitions/User"},
+                "groups": {"type": "array", "items": {"$ref": "#/definitions/Group"}},
+                "version": {"type": "integer", "format": "int32"},
+                "organization": {"$ref": "#/definitions/Organization"}}},
+            "Organization": {"type": "object", "required": ["version", "name"], "properties": {"name": {"type": "string"}, "version": {"type": "integer"}}},
+            "User": {"type": "object", "properties": {"manager": {"$ref": "#/definitions/User"}}},
+            "Group": {"type": "object", "properties": {"name": {"type": "string"}}}
+        }
+    }"##;
+    let out: Value =
+        serde_json::from_str(&xtask::extract::extract(full, &xtask::extract::PINNED).unwrap())
+            .unwrap();
+    let paths: Vec<&String> = out["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v2/billing/contracts",
+            "/api/v2/orgauthorization/trustors/{trustorOrgId}"
+        ],
+        "only the named Organization Authorization operations"
+    );
+    let page_size = &out["paths"]["/api/v2/billing/contracts"]["get"]["parameters"][0];
+    assert_eq!(
+        (&page_size["type"], &page_size["format"]),
+        (&json!("integer"), &json!("int32"))
+    );
+    let org_user: Vec<&String> = out["definitions"]["OrgUser"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(org_user, ["name", "organization", "version"]); // sorted by `Value`
+    assert!(out["definitions"]["OrgUser"].get("required").is_none());
+    assert_eq!(
+        out["definitions"]["Organization"]["required"],
+        json!(["name"])
+    );
+    let defs: Vec<&String> = out["definitions"].as_object().unwrap().keys().collect();
+    assert_eq!(defs, ["NamedEntity", "OrgUser", "Organization", "Trustor"]);
+    let tags: Vec<&str> = out["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["Billing", "Organization Authorization"]);
+    assert!(out["info"]["title"].as_str().unwrap().contains("trustor"));
 }

@@ -83,4 +83,6 @@ mod guides {
     struct TestingWithTheSandbox;
     #[doc = include_str!("../../../docs/reference/BillingApi.md")]
     struct BillingApiReference;
+    #[doc = include_str!("../../../docs/reference/OrganizationAuthorizationApi.md")]
+    struct OrganizationAuthorizationApiReference;
 }
