@@ -1,9 +1,14 @@
 //! The wire models against realistic fixtures: every fixture parses and round-trips, unknown
-//! enum values and fields survive, required fields are enforced.
+//! enum values and fields survive, required fields are enforced, numbers are exact decimals
+//! and dates are `yyyy-MM-dd`.
 
 use billing_models::{
-    BillingUsageReport, BillingUsageReportStatus, ErrorBody, LimitNamespace,
-    TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType,
+    BillingContract, BillingContractListing, BillingContractPeriodDetail, BillingContractStatus,
+    BillingInvoice, BillingInvoiceItemListing, BillingInvoiceItemUnitOfMeasure,
+    BillingInvoiceListing, BillingInvoicePaymentStatus, BillingUsageReport,
+    BillingUsageReportStatus, Decimal, ErrorBody, LimitNamespace, OrganizationProductPlatform,
+    OrganizationState, TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor,
+    TrustorEntityListing, UrlResponse,
 };
 use billing_tests::{fixture, fixture_names};
 use serde::{Serialize, de::DeserializeOwned};
@@ -23,7 +28,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(name: &str) -> (Value, Value) {
 #[test]
 fn every_fixture_round_trips_to_equal_json() {
     let names = fixture_names();
-    assert!(names.len() >= 10, "fixtures missing: {names:?}");
+    assert!(names.len() >= 24, "fixtures missing: {names:?}");
     for name in names {
         if name == "report_in_progress_no_usages.json" {
             continue; // checked below: a required array left out comes back as `[]`.
@@ -32,6 +37,15 @@ fn every_fixture_round_trips_to_equal_json() {
             "report" => round_trip::<BillingUsageReport>(&name),
             "overview" => round_trip::<TrusteeBillingOverview>(&name),
             "error" => round_trip::<ErrorBody>(&name),
+            "contract" => round_trip::<BillingContract>(&name),
+            "contracts" => round_trip::<BillingContractListing>(&name),
+            "period" => round_trip::<BillingContractPeriodDetail>(&name),
+            "invoice" => round_trip::<BillingInvoice>(&name),
+            "invoices" => round_trip::<BillingInvoiceListing>(&name),
+            "lines" => round_trip::<BillingInvoiceItemListing>(&name),
+            "document" => round_trip::<UrlResponse>(&name),
+            "trustor" => round_trip::<Trustor>(&name),
+            "trustors" => round_trip::<TrustorEntityListing>(&name),
             other => panic!("fixture {name}: unknown model prefix {other}"),
         };
         assert_eq!(input, output, "{name} did not round-trip");
@@ -260,4 +274,350 @@ fn models_can_be_built_in_user_code() {
         Value::Array(vec![]),
         "required arrays are always written"
     );
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// JSON text without the whitespace between tokens (strings untouched), so a fixture written in
+/// the models' field order can be compared byte for byte with what the models write.
+fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn contract_decodes_customers_periods_plans_and_exact_prices() {
+    let contract: BillingContract = parse("contract_full.json");
+    assert_eq!(contract.status, Some(BillingContractStatus::Active));
+    assert_eq!(contract.date_start, Some(date(2026, 1, 1)));
+    assert_eq!(contract.date_ramp_end, Some(date(2026, 3, 31)));
+    assert_eq!(
+        contract.bill_to_customer.as_ref().unwrap().name.as_deref(),
+        Some("Northwind Partners Ltd")
+    );
+    let periods = contract.billing_periods.as_ref().unwrap();
+    assert_eq!(periods.len(), 2);
+    let items = contract.plans.as_ref().unwrap()[0].items.as_ref().unwrap();
+    assert_eq!(items[0].price, Some(dec("155.00")));
+    assert_eq!(items[0].price.unwrap().to_string(), "155.00", "scale kept");
+    assert_eq!(items[1].overage_price.unwrap().to_string(), "0.0125");
+    assert_eq!(items[1].quantity, Some(50000));
+    assert!(contract.unknown_fields.is_empty());
+    insta::assert_debug_snapshot!(contract);
+
+    let page: BillingContractListing = parse("contracts_page.json");
+    let entities = page.entities.as_ref().unwrap();
+    assert_eq!(entities[1].status, Some(BillingContractStatus::Inactive));
+    assert!(page.next_uri.as_deref().unwrap().contains("after="));
+    insta::assert_debug_snapshot!(page);
+}
+
+#[test]
+fn period_detail_decodes_charges_and_wallets() {
+    let detail: BillingContractPeriodDetail = parse("period_detail.json");
+    let charge = &detail.charges.as_ref().unwrap()[0];
+    let overage = charge.actual_quantity.unwrap() - charge.prepaid_quantity.unwrap();
+    assert_eq!(overage, charge.overage_quantity.unwrap());
+    assert_eq!(
+        charge.overage_quantity.unwrap() * charge.overage_rate.unwrap(),
+        charge.overage_charge.unwrap(),
+        "22 × 215.00 = 4730.00, exactly"
+    );
+    let wallet = &detail.wallets.as_ref().unwrap()[0];
+    assert_eq!(
+        wallet.starting_balance.unwrap() - wallet.balance_consumption.unwrap(),
+        wallet.ending_balance.unwrap()
+    );
+    insta::assert_debug_snapshot!(detail);
+}
+
+#[test]
+fn invoices_decode_addresses_dates_and_amounts() {
+    let invoice: BillingInvoice = parse("invoice_full.json");
+    assert_eq!(invoice.date_invoiced, Some(date(2026, 11, 3)));
+    assert_eq!(
+        invoice.payment_status,
+        Some(BillingInvoicePaymentStatus::Unpaid)
+    );
+    assert_eq!(invoice.amount.unwrap().to_string(), "23330.00");
+    assert_eq!(
+        invoice
+            .bill_to_address
+            .as_ref()
+            .unwrap()
+            .city_name
+            .as_deref(),
+        Some("Seattle")
+    );
+    insta::assert_debug_snapshot!(invoice);
+
+    let page: BillingInvoiceListing = parse("invoices_page.json");
+    let total: Decimal = page
+        .entities
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i.amount)
+        .sum();
+    assert_eq!(total.to_string(), "46145.50");
+    assert!(page.next_uri.is_none(), "the last page has no nextUri");
+    insta::assert_debug_snapshot!(page);
+
+    let document: UrlResponse = parse("document_url.json");
+    assert!(document.url.as_deref().unwrap().starts_with("https://"));
+    insta::assert_debug_snapshot!(document);
+}
+
+#[test]
+fn ten_invoice_lines_of_a_tenth_add_up_to_exactly_one() {
+    let page: BillingInvoiceItemListing = parse("lines_ten_tenths.json");
+    let lines = page.entities.as_ref().unwrap();
+    assert_eq!(lines.len(), 10);
+    let sum: Decimal = lines.iter().map(|l| l.amount.unwrap()).sum();
+    assert_eq!(sum, dec("1"));
+    assert_eq!(sum.to_string(), "1.00");
+    assert_ne!(
+        (0..10).map(|_| 0.10_f64).sum::<f64>(),
+        1.0,
+        "what a binary float would have made of it"
+    );
+    assert_eq!(lines[0].date_transacted, Some(date(2026, 10, 1)));
+    assert_eq!(
+        lines[0].unit_of_measure,
+        Some(BillingInvoiceItemUnitOfMeasure::Message)
+    );
+    insta::assert_debug_snapshot!(page);
+}
+
+#[test]
+fn numbers_and_dates_are_written_back_byte_for_byte() {
+    // The fixture lists fields in spec order, so the models' output is the input, minified.
+    let text = fixture("lines_ten_tenths.json");
+    let page: BillingInvoiceItemListing = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string(&page).unwrap(), minify(&text));
+    assert!(
+        serde_json::to_string(&page)
+            .unwrap()
+            .contains(r#""amount":0.10}"#)
+    );
+
+    // Beyond what an f64 holds: 28 significant digits, read and written exactly.
+    let invoice: BillingInvoice = parse("invoice_unknown_values.json");
+    assert_eq!(
+        invoice.amount.unwrap().to_string(),
+        "12345678901234567890.12345678"
+    );
+    let written = serde_json::to_string(&invoice).unwrap();
+    assert!(
+        written.contains(r#""amount":12345678901234567890.12345678"#),
+        "{written}"
+    );
+    // Through bytes and a writer too (the client decodes from bytes).
+    let from_bytes: BillingInvoice =
+        serde_json::from_slice(fixture("invoice_unknown_values.json").as_bytes()).unwrap();
+    assert_eq!(from_bytes, invoice);
+    let mut buffer = Vec::new();
+    serde_json::to_writer(&mut buffer, &invoice).unwrap();
+    assert_eq!(String::from_utf8(buffer).unwrap(), written);
+}
+
+#[test]
+fn numbers_that_do_not_fit_are_errors_not_roundings() {
+    for (amount, expected) in [
+        ("1e-29", "does not fit"),
+        ("0.12345678901234567890123456789", "does not fit"),
+        ("79228162514264337593543950336", "does not fit"),
+        ("1e400", "does not fit"),
+        (r#""1.00""#, "expected a JSON number"),
+        ("true", "expected a JSON number"),
+    ] {
+        let json = format!(r#"{{"id":"inv-1","amount":{amount}}}"#);
+        let err = serde_json::from_str::<BillingInvoice>(&json).unwrap_err();
+        assert!(err.to_string().contains(expected), "{amount}: {err}");
+    }
+    // Exponents are applied exactly; null is an absent amount.
+    let invoice: BillingInvoice = serde_json::from_str(r#"{"amount":1.5E+3}"#).unwrap();
+    assert_eq!(invoice.amount, Some(dec("1500")));
+    let invoice: BillingInvoice = serde_json::from_str(r#"{"amount":null}"#).unwrap();
+    assert_eq!(invoice.amount, None);
+}
+
+#[test]
+fn dates_are_strict_yyyy_mm_dd() {
+    for bad in [
+        "2026-02-30",
+        "2026-2-3",
+        "2026-02-03T00:00:00Z",
+        "03/02/2026",
+        "",
+    ] {
+        let json = format!(r#"{{"dateInvoiced":"{bad}"}}"#);
+        let err = serde_json::from_str::<BillingInvoice>(&json).unwrap_err();
+        assert!(err.to_string().contains("invalid date"), "{bad}: {err}");
+    }
+    let invoice = BillingInvoice::default().with_date_invoiced(date(812, 1, 9));
+    assert_eq!(
+        serde_json::to_value(&invoice).unwrap()["dateInvoiced"],
+        "0812-01-09"
+    );
+}
+
+#[test]
+fn unknown_billing_values_and_fields_survive() {
+    let contract: BillingContract = parse("contract_unknown_values.json");
+    assert_eq!(
+        contract.status,
+        Some(BillingContractStatus::Unknown("Suspended".into()))
+    );
+    assert_eq!(contract.unknown_fields["renewal"]["noticeDays"], 90);
+    let period = &contract.billing_periods.as_ref().unwrap()[0];
+    assert_eq!(period.status.as_ref().unwrap().as_str(), "Reopened");
+    assert_eq!(period.unknown_fields["closedBy"], "billing-ops");
+    let plan = &contract.plans.as_ref().unwrap()[0];
+    let product = plan.product.as_ref().unwrap();
+    assert!(product.unit_of_measure.as_ref().unwrap().is_unknown());
+    assert_eq!(product.unknown_fields["family"], "telephony");
+    assert_eq!(
+        plan.items.as_ref().unwrap()[0].unknown_fields["tier"]["to"],
+        1000.5
+    );
+
+    let invoice: BillingInvoice = parse("invoice_unknown_values.json");
+    assert_eq!(
+        invoice.payment_status,
+        Some(BillingInvoicePaymentStatus::Unknown("PartiallyPaid".into()))
+    );
+    assert_eq!(
+        invoice
+            .bill_to_address
+            .as_ref()
+            .unwrap()
+            .address_type
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "Remit"
+    );
+    assert_eq!(invoice.unknown_fields["dunningLevel"], 1);
+    let text = serde_json::to_string(&invoice).unwrap();
+    assert!(
+        text.contains(r#""paymentStatus":"PartiallyPaid""#),
+        "{text}"
+    );
+    // `UnPaid` is the query parameter's spelling; the field's is `Unpaid`.
+    assert_eq!(
+        BillingInvoicePaymentStatus::from("UnPaid"),
+        BillingInvoicePaymentStatus::Unknown("UnPaid".into())
+    );
+
+    let lines: BillingInvoiceItemListing = parse("lines_unknown_values.json");
+    let line = &lines.entities.as_ref().unwrap()[0];
+    assert_eq!(
+        line.unit_of_measure,
+        Some(BillingInvoiceItemUnitOfMeasure::Unknown("Kilotoken".into()))
+    );
+    assert_eq!(line.unknown_fields["discounts"][0]["code"], "LOYALTY");
+    assert_eq!(lines.unknown_fields["total"], 1);
+}
+
+#[test]
+fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
+    let trustor: Trustor = parse("trustor_full.json");
+    assert!(trustor.enabled);
+    let org = trustor.organization.as_ref().unwrap();
+    assert_eq!(org.name.as_deref(), Some("Northwind Contact Center"));
+    assert_eq!(org.state, Some(OrganizationState::Active));
+    assert_eq!(
+        org.product_platform,
+        Some(OrganizationProductPlatform::GenesysCloud)
+    );
+    assert_eq!(org.features.as_ref().unwrap()["purecloud"], true);
+    let created_by = trustor.created_by.as_ref().unwrap();
+    assert_eq!(created_by.email.as_deref(), Some("ada@partner.example.com"));
+    assert_eq!(created_by.version, Some(17));
+    // The properties the pinned spec leaves out of OrgUser are kept as JSON.
+    let mut kept: Vec<&String> = created_by.unknown_fields.keys().collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        ["division", "manager", "primaryContactInfo", "selfUri"]
+    );
+    assert_eq!(created_by.unknown_fields["division"]["name"], "Home");
+    assert_eq!(
+        trustor
+            .authorization
+            .as_ref()
+            .unwrap()
+            .permissions
+            .as_ref()
+            .unwrap()
+            .len(),
+        2
+    );
+    insta::assert_debug_snapshot!(trustor);
+
+    let page: TrustorEntityListing = parse("trustors_page.json");
+    assert_eq!(
+        (
+            page.page_size,
+            page.page_number,
+            page.total,
+            page.page_count
+        ),
+        (Some(2), Some(1), Some(31_i64), Some(16))
+    );
+    let disabled = &page.entities.as_ref().unwrap()[1];
+    assert!(!disabled.enabled);
+    let org = disabled.organization.as_ref().unwrap();
+    assert_eq!(
+        org.product_platform,
+        Some(OrganizationProductPlatform::UnknownValue),
+        "the wire value `Unknown` is a known value"
+    );
+    assert_eq!(
+        page.entities.as_ref().unwrap()[0]
+            .organization
+            .as_ref()
+            .unwrap()
+            .version,
+        None,
+        "an organization without `version` still decodes"
+    );
+    insta::assert_debug_snapshot!(page);
+
+    let unknown: Trustor = parse("trustor_unknown_values.json");
+    let org = unknown.organization.as_ref().unwrap();
+    assert_eq!(
+        org.state,
+        Some(OrganizationState::Unknown("archived".into()))
+    );
+    assert!(org.product_platform.as_ref().unwrap().is_unknown());
+    assert_eq!(org.unknown_fields["region"], "ap-southeast-2");
+    assert_eq!(unknown.unknown_fields["trustType"], "Partner");
+
+    let err = serde_json::from_str::<Trustor>(r#"{"id":"t-1"}"#).unwrap_err();
+    assert!(err.to_string().contains("missing field `enabled`"), "{err}");
 }
