@@ -554,7 +554,7 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
         org.product_platform,
         Some(OrganizationProductPlatform::GenesysCloud)
     );
-    assert_eq!(org.features.as_ref().unwrap()["purecloud"], true);
+    assert!(org.features.as_ref().unwrap()["purecloud"]);
     let created_by = trustor.created_by.as_ref().unwrap();
     assert_eq!(created_by.email.as_deref(), Some("ada@partner.example.com"));
     assert_eq!(created_by.version, Some(17));

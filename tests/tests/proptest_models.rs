@@ -4,12 +4,15 @@
 //! Case counts are modest so the whole file runs in a few seconds; `PROPTEST_CASES=10000`
 //! runs more.
 
-use billing_models::datetime;
 use billing_models::{
-    BillingUsage, BillingUsageReport, BillingUsageReportStatus, BillingUsageResource, Detail,
-    ErrorBody, Limit, LimitNamespace, NamedEntity, SubscriptionOverviewUsage,
-    TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType,
+    BillingCharge, BillingContract, BillingContractListing, BillingContractPeriodDetail,
+    BillingInvoice, BillingInvoiceItem, BillingInvoiceItemListing, BillingInvoiceListing,
+    BillingUsage, BillingUsageReport, BillingUsageReportStatus, BillingUsageResource, Decimal,
+    Detail, ErrorBody, Limit, LimitNamespace, NamedEntity, SubscriptionOverviewUsage,
+    TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor, TrustorEntityListing,
+    UrlResponse,
 };
+use billing_models::{date, datetime, decimal};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use serde::Serialize;
@@ -420,6 +423,130 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Exact numbers and dates
+
+/// Any value a `Decimal` holds: a 96-bit integer and a scale of 0 to 28.
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    let max = (1i128 << 96) - 1;
+    (-max..=max, 0u32..=28).prop_map(|(m, scale)| Decimal::from_i128_with_scale(m, scale))
+}
+
+/// Money as a server writes it: up to 9 integer digits and 2 to 4 decimal places.
+fn amount() -> impl Strategy<Value = Decimal> {
+    (-999_999_999_999i64..=999_999_999_999, 2u32..=4).prop_map(|(m, scale)| Decimal::new(m, scale))
+}
+
+fn naive_date() -> impl Strategy<Value = chrono::NaiveDate> {
+    (0i32..=9999, 1u32..=366)
+        .prop_filter_map("a real day", |(y, d)| chrono::NaiveDate::from_yo_opt(y, d))
+}
+
+fn invoice_item() -> impl Strategy<Value = BillingInvoiceItem> {
+    (
+        opt(text()),
+        opt(naive_date()),
+        opt(any::<i32>()),
+        opt(any_decimal()),
+        unknown_fields(),
+    )
+        .prop_map(|(id, day, quantity, amount, unknown)| {
+            let mut item = BillingInvoiceItem::default();
+            item.id = id;
+            item.date_transacted = day;
+            item.quantity = quantity;
+            item.amount = amount;
+            item.unknown_fields = unknown;
+            item
+        })
+}
+
+fn charge() -> impl Strategy<Value = BillingCharge> {
+    (
+        opt(any_decimal()),
+        opt(any_decimal()),
+        opt(amount()),
+        opt(amount()),
+    )
+        .prop_map(|(prepaid, actual, rate, charge)| {
+            let mut c = BillingCharge::default();
+            c.prepaid_quantity = prepaid;
+            c.actual_quantity = actual;
+            c.overage_rate = rate;
+            c.overage_charge = charge;
+            c
+        })
+}
+
+/// Through JSON text (the exact path) a model comes back equal, and written again it is the
+/// same text: every decimal keeps its digits and its scale.
+fn exact_round_trip<T>(value: &T) -> Result<(), TestCaseError>
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = serde_json::to_string(value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let back: T = serde_json::from_str(&text)
+        .map_err(|e| TestCaseError::fail(format!("{e}: the model wrote {text}")))?;
+    prop_assert_eq!(&back, value, "through {}", text);
+    let again = serde_json::to_string(&back).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(again, text);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn decimal_models_round_trip_exactly(item in invoice_item(), charge in charge()) {
+        exact_round_trip(&item)?;
+        exact_round_trip(&charge)?;
+    }
+
+    #[test]
+    fn any_decimal_literal_reads_back_with_its_value_and_scale(d in any_decimal()) {
+        let text = d.to_string();
+        let read = decimal::parse_json_number(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(read, d);
+        prop_assert_eq!(read.to_string(), text);
+        // The same value in exponent form.
+        let scientific = format!("{}e-{}", d.mantissa(), d.scale());
+        let read = decimal::parse_json_number(&scientific).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(read, d, "{}", scientific);
+    }
+
+    #[test]
+    fn sums_of_amounts_read_from_json_are_exact(cents in prop::collection::vec(-10_000_000i64..=10_000_000, 0..50)) {
+        // The lines as a server writes them, and the sum computed independently in cents.
+        let lines: Vec<String> = cents
+            .iter()
+            .map(|c| format!(r#"{{"amount":{}{}.{:02}}}"#, if *c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100))
+            .collect();
+        let json = format!(r#"{{"entities":[{}]}}"#, lines.join(","));
+        let page: BillingInvoiceItemListing = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let sum: Decimal = page.entities.unwrap_or_default().iter().filter_map(|l| l.amount).sum();
+        prop_assert_eq!(sum, Decimal::new(cents.iter().sum::<i64>(), 2));
+    }
+
+    #[test]
+    fn dates_are_written_as_yyyy_mm_dd_and_read_back(d in naive_date()) {
+        let text = date::format(&d);
+        prop_assert_eq!(text.len(), 10, "{}", text);
+        prop_assert_eq!(date::parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?, d);
+    }
+
+    #[test]
+    fn the_number_parser_never_panics(text in prop_oneof![
+        any::<String>(),
+        "-?[0-9]{0,40}(\\.[0-9]{0,40})?([eE][+-]?[0-9]{0,25})?",
+    ]) {
+        if let Ok(d) = decimal::parse_json_number(&text) {
+            // Whatever it reads, it writes in a form it reads back as the same value.
+            let written = d.to_string();
+            prop_assert_eq!(decimal::parse_json_number(&written).map_err(|e| TestCaseError::fail(format!("{text:?} → {written:?}: {e}")))?, d);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hostile input: never a panic, and whatever decodes is stable.
 
 /// Decodes `bytes` as every model; returns how many accepted it. A panic fails the test.
@@ -443,6 +570,15 @@ fn decode_all(bytes: &[u8]) -> Result<usize, TestCaseError> {
         }
     }
     Ok(one::<BillingUsageReport>(bytes)?
+        + one::<BillingContract>(bytes)?
+        + one::<BillingContractListing>(bytes)?
+        + one::<BillingContractPeriodDetail>(bytes)?
+        + one::<BillingInvoice>(bytes)?
+        + one::<BillingInvoiceListing>(bytes)?
+        + one::<BillingInvoiceItemListing>(bytes)?
+        + one::<UrlResponse>(bytes)?
+        + one::<Trustor>(bytes)?
+        + one::<TrustorEntityListing>(bytes)?
         + one::<BillingUsage>(bytes)?
         + one::<BillingUsageResource>(bytes)?
         + one::<TrusteeBillingOverview>(bytes)?
@@ -516,6 +652,27 @@ const WIRE_NAMES: &[&str] = &[
     "key",
     "namespace",
     "value",
+    "entities",
+    "nextUri",
+    "amount",
+    "price",
+    "quantity",
+    "unitOfMeasure",
+    "paymentStatus",
+    "dateInvoiced",
+    "dateStart",
+    "dateEnd",
+    "billingPeriods",
+    "plans",
+    "items",
+    "charges",
+    "wallets",
+    "product",
+    "enabled",
+    "createdBy",
+    "version",
+    "pageCount",
+    "total",
 ];
 
 /// JSON shaped like the models (their field names, nested objects and arrays, date-looking
@@ -530,6 +687,7 @@ fn model_shaped_json() -> impl Strategy<Value = Value> {
         text().prop_map(Value::from),
         "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})?"
             .prop_map(Value::from),
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}".prop_map(Value::from),
     ];
     let key =
         prop_oneof![3 => prop::sample::select(WIRE_NAMES).prop_map(str::to_owned), 1 => text()];

@@ -79,9 +79,13 @@ async fn query_structs_send_every_set_field_in_spec_order_and_nothing_else() {
 async fn path_operations_and_page_number_paging_on_the_wire() {
     let (sandbox, client) = common::start(Sandbox::builder()).await;
     let _ = client.get_billing_contract("c 1").await;
-    let _ = client.get_billing_contract_billingperiod("c1", "bp/10").await;
+    let _ = client
+        .get_billing_contract_billingperiod("c1", "bp/10")
+        .await;
     let _ = client.get_billing_contracts_invoice_document("inv-1").await;
-    let _ = client.get_orgauthorization_trustors(Some(100), Some(2)).await;
+    let _ = client
+        .get_orgauthorization_trustors(Some(100), Some(2))
+        .await;
     let _ = client.get_orgauthorization_trustors(None, None).await;
     let _ = client.get_orgauthorization_trustor("org-1").await;
     assert_eq!(
@@ -97,7 +101,10 @@ async fn path_operations_and_page_number_paging_on_the_wire() {
     );
     for dot in ["", ".", ".."] {
         let err = client.get_billing_contract(dot).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { .. }), "{dot:?}: {err:?}");
+        assert!(
+            matches!(err, Error::InvalidInput { .. }),
+            "{dot:?}: {err:?}"
+        );
     }
     assert_eq!(sent(&sandbox).len(), 6, "refused values send nothing");
 }

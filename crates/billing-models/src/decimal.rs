@@ -29,35 +29,36 @@ pub fn parse_json_number(literal: &str) -> Result<Decimal, NumberError> {
         literal: literal.chars().take(64).collect(),
         reason,
     };
-    if !literal.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+    if !is_json_number(literal) {
         return Err(error(Reason::NotANumber));
     }
     let (mantissa_text, exponent) = match literal.find(['e', 'E']) {
         None => (literal, 0i64),
         Some(at) => {
             let exponent = literal[at + 1..]
-                .trim_start_matches('+')
+                .strip_prefix('+')
+                .unwrap_or(&literal[at + 1..])
                 .parse::<i64>()
                 .map_err(|_| error(Reason::DoesNotFit))?;
             (&literal[..at], exponent)
         }
     };
-    if mantissa_text.contains('_') {
-        return Err(error(Reason::NotANumber));
-    }
-    let parsed = Decimal::from_str_exact(mantissa_text).map_err(|_| error(Reason::DoesNotFit))?;
+    let parsed = Decimal::from_str_exact(without_excess_zeros(mantissa_text))
+        .map_err(|_| error(Reason::DoesNotFit))?;
     if exponent == 0 {
         return Ok(parsed);
     }
+    if parsed.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
     // value = mantissa × 10^-(scale - exponent): move the exponent into the scale exactly.
     let mut mantissa = parsed.mantissa();
-    let mut scale = i64::from(parsed.scale()) - exponent;
-    while scale > i64::from(Decimal::MAX_SCALE) && mantissa % 10 == 0 && mantissa != 0 {
+    let mut scale = i64::from(parsed.scale())
+        .checked_sub(exponent)
+        .ok_or_else(|| error(Reason::DoesNotFit))?;
+    while scale > i64::from(Decimal::MAX_SCALE) && mantissa % 10 == 0 {
         mantissa /= 10;
         scale -= 1;
-    }
-    if mantissa == 0 {
-        return Ok(Decimal::ZERO);
     }
     if scale < 0 {
         let factor = u32::try_from(-scale)
@@ -71,6 +72,55 @@ pub fn parse_json_number(literal: &str) -> Result<Decimal, NumberError> {
     }
     let scale = u32::try_from(scale).map_err(|_| error(Reason::DoesNotFit))?;
     Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| error(Reason::DoesNotFit))
+}
+
+/// `1.000…0` with trailing zeros past the 28th decimal place cut off: they change neither the
+/// value nor anything a `Decimal` can hold.
+fn without_excess_zeros(mantissa: &str) -> &str {
+    let Some(dot) = mantissa.find('.') else {
+        return mantissa;
+    };
+    let max_end = dot + 1 + Decimal::MAX_SCALE as usize;
+    let mut end = mantissa.len();
+    while end > max_end && mantissa.as_bytes()[end - 1] == b'0' {
+        end -= 1;
+    }
+    &mantissa[..end]
+}
+
+/// RFC 8259's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    match digits(&mut i) {
+        0 => return false,
+        n if n > 1 && b[int_start] == b'0' => return false,
+        _ => {}
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// A JSON value that is not a number, or a number that an exact [`Decimal`] cannot hold.
@@ -119,6 +169,12 @@ mod tests {
         assert_eq!(ok("12.5e+1"), "125");
         assert_eq!(ok("1000e-31"), "0.0000000000000000000000000001");
         assert_eq!(ok("0e999999"), "0");
+        assert_eq!(ok("0e-9223372036854775808"), "0");
+        assert_eq!(
+            ok("1.00000000000000000000000000000000"),
+            "1.0000000000000000000000000000",
+            "zeros past the 28th place are set aside, not refused"
+        );
         assert_eq!(
             ok("79228162514264337593543950335"),
             Decimal::MAX.to_string()
@@ -137,11 +193,22 @@ mod tests {
             "1e29",
             "1e-29",
             "1e99999999999999999999",
+            "1e-9223372036854775808",
+            "1e9223372036854775807",
             "true",
             "null",
             "\"1\"",
             "[1]",
             "",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "1e++5",
+            "1_000",
+            " 1",
+            "0x10",
         ] {
             assert!(parse_json_number(text).is_err(), "{text}");
         }
