@@ -62,6 +62,17 @@ pub fn field_ident(name: &str) -> Ident {
     }
 }
 
+/// `` [`name`](Self::name) ``, or plain `` `name` `` for a raw identifier (`r#type`), which an
+/// intra-doc link cannot name.
+pub fn field_link(name: &str, ident: &Ident) -> String {
+    let ident = ident.to_string();
+    if ident.starts_with("r#") {
+        format!("`{name}`")
+    } else {
+        format!("[`{name}`](Self::{ident})")
+    }
+}
+
 /// The Rust type of a value (without the `Option` of an optional field).
 pub fn rust_type(ty: &Ty) -> TokenStream {
     match ty {
@@ -187,8 +198,9 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
             value = quote!(Some(#value));
         }
         let setter_doc = doc_raw(&format!(
-            "Sets [`{}`](Self::{}) (JSON `{}`).",
-            f.rust, ident, f.wire
+            "Sets {} (JSON `{}`).",
+            field_link(&f.rust, ident),
+            f.wire
         ));
         quote! {
             #setter_doc

@@ -296,8 +296,9 @@ fn query_struct(op: &OperationIr, params: &[&ParamIr]) -> TokenStream {
             (ty, quote!(value))
         };
         let d = doc_raw(&format!(
-            "Sets [`{}`](Self::{}) (query `{}`).",
-            p.rust, ident, p.wire
+            "Sets {} (query `{}`).",
+            crate::emit_models::field_link(&p.rust, &ident),
+            p.wire
         ));
         quote! {
             #d

@@ -1,8 +1,8 @@
 //! `cargo xtask spec-extract --from FULL.json`: cuts the part this SDK serves out of the full
 //! Genesys Cloud Platform API swagger: every path operation tagged `Billing`, the trustor
 //! lookups of the Organization Authorization API, and everything they reference,
-//! transitively (cycles such as `ErrorBody.errors` included once); then applies the local
-//! [`pins`] that `xtask/spec/README.md` explains.
+//! transitively (cycles such as `ErrorBody.errors` included once); then applies the
+//! local pins that `xtask/spec/README.md` explains.
 
 use std::collections::BTreeSet;
 
@@ -19,7 +19,7 @@ pub struct Selection<'a> {
     pub tags: &'a [&'a str],
     /// And these operations, whatever their tag.
     pub operation_ids: &'a [&'a str],
-    /// Apply [`pins`] after selecting.
+    /// Apply the local pins (see `xtask/spec/README.md`) after selecting.
     pub pins: bool,
 }
 

@@ -130,6 +130,20 @@ fn sample_spec_with_every_construct() {
         widget.contains("pub manager: Option<Box<Owner>>"),
         "a directly recursive field is boxed"
     );
+    let operations = &files
+        .iter()
+        .find(|f| f.path.ends_with("operations.rs"))
+        .unwrap()
+        .contents;
+    assert!(
+        operations.contains("query: &GetWidgetsQuery")
+            && operations.contains("page_size: Option<i32>,\n    ) -> Result<models::Widget"),
+        "more than two optional query parameters take a struct; two stay positional"
+    );
+    assert!(
+        operations.contains("**Preview:**"),
+        "x-genesys-preview is said"
+    );
 }
 
 /// Each unsupported construct is refused with the JSON pointer of the place it stands.
@@ -165,6 +179,11 @@ fn unsupported_constructs_name_their_json_pointer() {
             "/definitions/Part/properties/name",
             serde_json::json!({"type": "array", "items": {"type": "string", "format": "date-time"}}),
             "/definitions/Part/properties/name/items",
+        ),
+        (
+            "/definitions/Part/properties/name",
+            serde_json::json!({"type": "array", "items": {"type": "number", "format": "double"}}),
+            "number values are supported as properties only",
         ),
         (
             "/definitions/Part/properties/name",

@@ -93,7 +93,7 @@ impl BillingPlanItem {
         self
     }
 
-    /// Sets [`type`](Self::r#type) (JSON `type`).
+    /// Sets `type` (JSON `type`).
     #[must_use]
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
         self.r#type = Some(value.into());
