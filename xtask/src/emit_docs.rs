@@ -361,16 +361,26 @@ pub fn model_page(model: &Model, api: &Api) -> String {
             s.push_str(&format!("| `{wire}` | `{variant}` |\n"));
         }
     }
-    let mut back = Vec::new();
-    for tag in tags(api) {
-        let uses = api.operations.iter().filter(|o| o.tag == tag).any(|o| {
-            matches!(&o.response, Ty::Model(root) if reached_models(api, root).contains(model.name.as_str()))
-        });
-        if uses {
-            let page = page_name(tag);
-            back.push(format!("[Back to {page}](../{page}.md)"));
-        }
+    // The pages whose answers reach this model; a model only errors carry (ErrorBody) is
+    // every page's.
+    let mut pages: Vec<&str> = tags(api)
+        .into_iter()
+        .filter(|tag| {
+            api.operations.iter().filter(|o| o.tag == *tag).any(|o| {
+                matches!(&o.response, Ty::Model(root) if reached_models(api, root).contains(model.name.as_str()))
+            })
+        })
+        .collect();
+    if pages.is_empty() {
+        pages = tags(api);
     }
+    let back: Vec<String> = pages
+        .into_iter()
+        .map(|tag| {
+            let page = page_name(tag);
+            format!("[Back to {page}](../{page}.md)")
+        })
+        .collect();
     s.push_str(&format!("\n{}\n", back.join(" · ")));
     s
 }
