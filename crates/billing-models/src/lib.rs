@@ -22,8 +22,8 @@
 //! - `date` fields are [`chrono::NaiveDate`], read and written as `yyyy-MM-dd` (see [`date`]).
 //! - `number` fields (money, quantities, rates of the contracts and invoices API) are exact
 //!   [`Decimal`]s read from the JSON literal: `0.10` is 0.10, never a binary float, and ten
-//!   of them add up to exactly `1.00` (see [`decimal`]). The older usage and overview
-//!   models send money and quantities as strings, and keep them as strings.
+//!   of them add up to exactly `1.00` (see [`decimal`]). The usage report and trustee
+//!   overview send money and quantities as strings; those models keep them as strings.
 //! - String enums keep values this version does not know (`Unknown(String)`), and every model
 //!   keeps JSON fields it does not know in `unknown_fields`: parse → serialize loses nothing.
 //! - Models are `#[non_exhaustive]`: build them with `Default` and the `with_*` setters, so new
