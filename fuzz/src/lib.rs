@@ -48,6 +48,41 @@ pub fn datetime_round_trip(data: &[u8]) {
     }
 }
 
+/// `decimal::parse_json_number` never panics, and what it reads it writes in a form it reads
+/// back as the same value with the same scale.
+pub fn decimal_round_trip(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(d) = billing_models::decimal::parse_json_number(text) else {
+        return;
+    };
+    let written = d.to_string();
+    match billing_models::decimal::parse_json_number(&written) {
+        Ok(again) => assert_eq!(
+            (again, again.scale()),
+            (d, d.scale()),
+            "{text:?} → {written:?}"
+        ),
+        Err(e) => panic!("{text:?} was read, but its written form {written:?} is refused: {e}"),
+    }
+}
+
+/// `date::parse` never panics, and what it reads it writes back as the same text.
+pub fn date_round_trip(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(d) = billing_models::date::parse(text) else {
+        return;
+    };
+    assert_eq!(
+        billing_models::date::format(&d),
+        text,
+        "yyyy-MM-dd is one form"
+    );
+}
+
 fn has_float(value: &Value) -> bool {
     match value {
         Value::Number(n) => n.is_f64(),
