@@ -120,7 +120,7 @@ fn method_doc(op: &OperationIr) -> TokenStream {
         text.push_str(PREVIEW_NOTE);
         text.push_str("\n\n");
     }
-    if let Some(description) = &op.description {
+    if let Some(description) = op.description.as_deref().filter(|d| !d.is_empty()) {
         text.push_str(&crate::emit_models::escape_markdown(description));
         text.push_str("\n\n");
     }

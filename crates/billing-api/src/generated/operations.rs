@@ -476,8 +476,6 @@ impl Client {
 
     /// The list of organizations that have authorized/trusted your organization.
     ///
-    ///
-    ///
     /// `GET /api/v2/orgauthorization/trustors` (operation `getOrgauthorizationTrustors`).
     ///
     /// # Parameters
@@ -518,8 +516,6 @@ impl Client {
     }
 
     /// Get Org Trust
-    ///
-    ///
     ///
     /// `GET /api/v2/orgauthorization/trustors/{trustorOrgId}` (operation `getOrgauthorizationTrustor`).
     ///
