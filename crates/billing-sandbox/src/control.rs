@@ -6,7 +6,7 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::fault::FaultRule;
-use crate::server::Reply;
+use crate::reply::Reply;
 use crate::state::{RecordedRequest, Shared};
 
 fn control_error(status: StatusCode, message: impl Into<String>) -> Reply {

@@ -148,7 +148,7 @@ impl Shared {
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
-        if request.path() == "/oauth/token" {
+        if request.path() == crate::oauth::TOKEN_PATH {
             self.token_requests.fetch_add(1, Ordering::Relaxed);
         }
         let max = self.config.max_recorded_requests;
@@ -282,7 +282,7 @@ impl Shared {
                     period.0,
                     period.1,
                     shape,
-                    crate::report::Variation::default(),
+                    crate::fault::Variation::default(),
                 ))
             };
             match tokio::task::spawn_blocking(build).await {

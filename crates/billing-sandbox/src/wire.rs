@@ -153,6 +153,13 @@ fn fill_template<'a>(template: &str, mut values: impl Iterator<Item = &'a str>) 
     out
 }
 
+/// The first value of a query parameter, decoded.
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// SplitMix64: a tiny, stable mixing function, so the generated data never changes with the
 /// version of a random-number crate.
 pub(crate) fn splitmix64(x: u64) -> u64 {
