@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use crate::overview::TrustorOrg;
 use crate::report::{self, ReportShape};
 use crate::state::{Config, Shared};
-use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox};
+use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PKCE_CLIENT_ID, Sandbox};
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,8 @@ pub enum StartError {
 pub struct SandboxBuilder {
     client_id: String,
     client_secret: String,
+    pkce_client_id: String,
+    deny_consent: bool,
     token_expires_in: Duration,
     in_progress_polls: u32,
     omit_usages_while_in_progress: bool,
@@ -51,6 +53,8 @@ impl Default for SandboxBuilder {
         Self {
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            pkce_client_id: DEFAULT_PKCE_CLIENT_ID.to_owned(),
+            deny_consent: false,
             token_expires_in: Duration::from_secs(86_400),
             in_progress_polls: 2,
             omit_usages_while_in_progress: false,
@@ -73,6 +77,22 @@ impl SandboxBuilder {
     pub fn client_credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.client_id = id.into();
         self.client_secret = secret.into();
+        self
+    }
+
+    /// The client id `GET /oauth/authorize` and the authorization-code grant accept (default
+    /// [`DEFAULT_PKCE_CLIENT_ID`]): a public client, signing a person in without a secret.
+    #[must_use]
+    pub fn pkce_client_id(mut self, id: impl Into<String>) -> Self {
+        self.pkce_client_id = id.into();
+        self
+    }
+
+    /// Makes `GET /oauth/authorize` redirect with `error=access_denied` instead of a code, as
+    /// when the person declines (default false).
+    #[must_use]
+    pub fn deny_consent(mut self, deny: bool) -> Self {
+        self.deny_consent = deny;
         self
     }
 
@@ -195,6 +215,8 @@ impl SandboxBuilder {
         let config = Config {
             client_id: self.client_id,
             client_secret: self.client_secret,
+            pkce_client_id: self.pkce_client_id,
+            deny_consent: self.deny_consent,
             token_expires_in: self.token_expires_in,
             in_progress_polls: self.in_progress_polls,
             omit_usages_while_in_progress: self.omit_usages_while_in_progress,

@@ -48,6 +48,8 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &Bytes)
                 &json!({
                     "clientId": config.client_id,
                     "clientSecret": config.client_secret,
+                    "pkceClientId": config.pkce_client_id,
+                    "denyConsent": config.deny_consent,
                     "tokenExpiresIn": config.token_expires_in.as_secs(),
                     "inProgressPolls": config.in_progress_polls,
                     "rateLimit": config.rate_limit.map(|_| json!({

@@ -1,8 +1,8 @@
 //! A local HTTP server that behaves like Genesys Cloud for the Billing API: for trying the SDK
 //! without credentials, for tests, for benchmarks and for a CLI's `--sandbox` mode.
 //!
-//! One server on `127.0.0.1` answers both the login host's `POST /oauth/token` and the API host's
-//! `/api/v2/billing/...`, so [`Sandbox::base_url`] is both the API and the login base URL.
+//! One server on `127.0.0.1` answers both the login host's `/oauth/...` and the API host's
+//! `/api/v2/...`, so [`Sandbox::base_url`] is both the API and the login base URL.
 //!
 //! # What it serves
 //! - `POST /oauth/token`: the client-credentials grant with HTTP Basic client authentication and
@@ -11,6 +11,18 @@
 //!   `{"error":"invalid_client","description","error_description"}`, another grant `400`
 //!   `unsupported_grant_type` (a missing one `400 invalid_request`). Tokens expire after
 //!   [`SandboxBuilder::token_expires_in`].
+//! - `GET /oauth/authorize?response_type=code&client_id&redirect_uri&code_challenge&code_challenge_method=S256&state`:
+//!   signs a person in at once and answers `302` to `redirect_uri?code=…&state=…` (with
+//!   [`SandboxBuilder::deny_consent`], `?error=access_denied&error_description=…&state=…`). The
+//!   client id must be [`SandboxBuilder::pkce_client_id`] (default [`DEFAULT_PKCE_CLIENT_ID`]) and
+//!   the redirect URI `http://` on `127.0.0.1`, `localhost` or `[::1]`; otherwise `400` and no
+//!   redirect. A `response_type` other than `code` or a challenge other than S256 redirect with
+//!   `unsupported_response_type` / `invalid_request`.
+//! - `POST /oauth/token` with `grant_type=authorization_code&code&redirect_uri&client_id&code_verifier`
+//!   (no secret): the code is single-use (any attempt uses it up) and lives ten minutes; it must
+//!   come with the same `redirect_uri` and `client_id` and a verifier whose base64url SHA-256 is
+//!   the challenge. Failures get `400 {"error":"invalid_grant",…}`, missing fields `400
+//!   invalid_request`. The token is an ordinary bearer token for the API.
 //! - `GET /api/v2/billing/reports/billableusage?startDate=…&endDate=…`: a bearer token is required
 //!   (`401 authentication.required` without one, `401 bad.credentials` for an unknown, revoked or
 //!   expired one). Missing or malformed dates get `400 invalid.date`; an `endDate` not after
@@ -123,6 +135,8 @@ use state::Shared;
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
 /// The client secret a sandbox accepts unless told otherwise.
 pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
+/// The public (PKCE) client id the browser sign-in accepts unless told otherwise.
+pub const DEFAULT_PKCE_CLIENT_ID: &str = "sandbox-login-client";
 
 /// A running sandbox server. Dropping it stops the server (in-flight requests get a second to
 /// finish); [`Sandbox::shutdown`] does the same and waits for it.
@@ -179,6 +193,11 @@ impl Sandbox {
     /// The client secret the token endpoint accepts.
     pub fn client_secret(&self) -> &str {
         &self.shared.config.client_secret
+    }
+
+    /// The public client id `GET /oauth/authorize` and the authorization-code grant accept.
+    pub fn pkce_client_id(&self) -> &str {
+        &self.shared.config.pkce_client_id
     }
 
     /// The ids of the trustor orgs the overview endpoint knows, in index order. The same

@@ -212,6 +212,14 @@ pub(crate) fn uuid_from(a: u64, b: u64) -> String {
     )
 }
 
+/// A fresh random string of URL-safe characters (tokens, authorization codes).
+pub(crate) fn random_token(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::iter::repeat_with(|| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .take(len)
+        .collect()
+}
+
 /// A fresh random UUID-shaped id (correlation ids).
 pub(crate) fn random_uuid() -> String {
     uuid_from(fastrand::u64(..), fastrand::u64(..))
