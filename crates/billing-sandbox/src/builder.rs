@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::overview::TrustorOrg;
+use crate::catalog::TrustorOrg;
 use crate::report::{self, ReportShape};
 use crate::state::{Config, Shared};
 use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PKCE_CLIENT_ID, Sandbox};

@@ -36,6 +36,10 @@
 //!   fields filled, for period 0 (the current month, default), 1 (the month before)… An unknown
 //!   org gets `404 not.found`, a negative, non-integer or too large index
 //!   `400 invalid.query.param.value`.
+//!   The data is shaped for a partner roll-up: the org with index 2 (the third) bills in `EUR`,
+//!   every other org in `USD`; the last usage line of the org with index 1 (the second) has
+//!   `"usageQuantity": "n/a"` ([`NOT_A_NUMBER_USAGE`]) in every period, as a value that is not a
+//!   number. Other quantities and prices are decimal strings such as `"198.00"`.
 //! - Anything else gets `404 not.found`.
 //!
 //! Every response carries `ININ-Correlation-Id` (also the `contextId` of error bodies) and
@@ -106,6 +110,7 @@
 //! Control requests are not recorded, rate limited or faulted.
 
 mod builder;
+mod catalog;
 mod control;
 mod fault;
 mod oauth;
@@ -125,7 +130,7 @@ use tokio::task::JoinHandle;
 
 pub use builder::{SandboxBuilder, StartError};
 pub use fault::{Fault, FaultRule, Faults};
-pub use overview::UNKNOWN_SUBSCRIPTION_TYPE;
+pub use overview::{NOT_A_NUMBER_USAGE, UNKNOWN_SUBSCRIPTION_TYPE};
 pub use report::UNKNOWN_REPORT_STATUS;
 pub use state::RecordedRequest;
 

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use http::{HeaderMap, Method, Version};
 use tokio::sync::OnceCell;
 
+use crate::catalog::TrustorOrg;
 use crate::fault::Faults;
 use crate::oauth::AuthCode;
-use crate::overview::TrustorOrg;
 use crate::report::ReportShape;
 
 /// A request as the sandbox received it.
