@@ -71,6 +71,17 @@
 //!   `/api/v2/billing/contracts/invoices?pageSize=N&after=CURSOR` followed by the filters, and
 //!   absent on the last page; `previousUri` is the same with `before=`, absent on the first.
 //!   Unknown ids get `404 not.found`.
+//! - `GET /api/v2/orgauthorization/trustors?pageSize&pageNumber`: the orgs that trust the
+//!   caller, by organization name. The enabled ones are exactly the overview's orgs
+//!   ([`Sandbox::trustor_org_ids`]); [`SandboxBuilder::disabled_trustors`] more are
+//!   `"enabled": false` ([`Sandbox::disabled_trustor_org_ids`]). Page numbers: `pageSize`
+//!   defaults to 25 (1 to 500, else `400 invalid.query.param.value`), `pageNumber` to 1; the
+//!   answer has `pageSize`, `pageNumber`, `total`, `pageCount` and relative `firstUri`,
+//!   `selfUri`, `lastUri`, `previousUri` (absent on page 1) and `nextUri` (absent on the last
+//!   page), e.g. `/api/v2/orgauthorization/trustors?pageSize=25&pageNumber=2`. A page past the
+//!   end is empty.
+//! - `GET /api/v2/orgauthorization/trustors/{trustorOrgId}`: one trustor, enabled or not;
+//!   `404 not.found` for any other id.
 //! - Anything else gets `404 not.found`.
 //!
 //! Every response carries `ININ-Correlation-Id` (also the `contextId` of error bodies) and
@@ -158,6 +169,7 @@ mod report;
 mod router;
 mod server;
 mod state;
+mod trustors;
 mod wire;
 
 use std::net::SocketAddr;
@@ -257,6 +269,17 @@ impl Sandbox {
     /// index always gives the same id.
     pub fn trustor_org_ids(&self) -> &[String] {
         &self.shared.config.org_ids
+    }
+
+    /// The ids of the disabled trustors, which only the trustor endpoints know (in index
+    /// order, after the enabled ones).
+    pub fn disabled_trustor_org_ids(&self) -> Vec<String> {
+        self.shared
+            .config
+            .disabled_orgs
+            .iter()
+            .map(|o| o.id.clone())
+            .collect()
     }
 
     /// The number of resources per usage Complete reports use (computed from

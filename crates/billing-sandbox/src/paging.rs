@@ -168,6 +168,59 @@ pub(crate) fn cursor_page(
     })
 }
 
+/// A page-number listing answer (`TrustorEntityListing` and its kin), in the spec's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NumberedListing<T> {
+    pub(crate) entities: Vec<T>,
+    pub(crate) page_size: usize,
+    pub(crate) page_number: usize,
+    pub(crate) total: usize,
+    pub(crate) last_uri: String,
+    pub(crate) first_uri: String,
+    pub(crate) self_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) previous_uri: Option<String>,
+    pub(crate) page_count: usize,
+}
+
+/// Pages `total` items by `pageSize` (default 25, at most `max_size`) and `pageNumber`
+/// (1-based, default 1). A page past the end is empty, with links back into the listing.
+pub(crate) fn numbered_page<T>(
+    ctx: &Ctx<'_>,
+    path: &str,
+    total: usize,
+    max_size: usize,
+    items: impl FnOnce(Range<usize>) -> Vec<T>,
+) -> Result<NumberedListing<T>, ApiError> {
+    let size = page_size(ctx, max_size)?;
+    let number = match ctx.param("pageNumber") {
+        None => 1,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if n >= 1 && !raw.starts_with('+') => n,
+            _ => return Err(invalid_param("pageNumber", &raw, "integers from 1")),
+        },
+    };
+    let page_count = total.div_ceil(size);
+    let start = (number - 1).saturating_mul(size).min(total);
+    let range = start..(start + size).min(total);
+    let link = |n: usize| format!("{path}?pageSize={size}&pageNumber={n}");
+    Ok(NumberedListing {
+        entities: items(range),
+        page_size: size,
+        page_number: number,
+        total,
+        last_uri: link(page_count.max(1)),
+        first_uri: link(1),
+        self_uri: link(number),
+        next_uri: (number < page_count).then(|| link(number + 1)),
+        previous_uri: (number > 1).then(|| link((number - 1).min(page_count.max(1)))),
+        page_count,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
