@@ -274,6 +274,26 @@ async fn contracts_page_through_every_item_once_with_relative_links() {
     let back = http.get(&sandbox.url(previous), &token).await.json();
     assert_eq!(back["entities"], first["entities"]);
 
+    // Walking back from the last page with previousUri meets every item once, in order.
+    let mut uri = format!("{CONTRACTS}?pageSize=7");
+    let last = loop {
+        let page = http.get(&sandbox.url(&uri), &token).await.json();
+        match page["nextUri"].as_str() {
+            Some(next) => uri = next.to_owned(),
+            None => break page,
+        }
+    };
+    let mut backwards: Vec<Value> = last["entities"].as_array().unwrap().clone();
+    let mut previous = last["previousUri"].as_str().map(str::to_owned);
+    while let Some(uri) = previous {
+        let page = http.get(&sandbox.url(&uri), &token).await.json();
+        let mut entities = page["entities"].as_array().unwrap().clone();
+        entities.extend(backwards);
+        backwards = entities;
+        previous = page["previousUri"].as_str().map(str::to_owned);
+    }
+    assert_eq!(ids(&backwards), ids(&all));
+
     // pageSize 200 takes everything at once.
     let one = http
         .get(&sandbox.url(&format!("{CONTRACTS}?pageSize=200")), &token)
