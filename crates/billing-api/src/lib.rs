@@ -54,12 +54,16 @@ mod request;
 mod waiter;
 
 pub use billing_models as models;
+/// The transport under the client, for what the re-exports below do not cover (its layers,
+/// the retry table's rules, the platform's headers).
+pub use billing_transport as transport;
 pub use billing_transport::{
-    AuthError, ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource, TimeoutKind,
-    TokenSource, TransportError,
+    AccessToken, AuthError, Certificate, ClientCredentials, Environment, Identity, Proxy, Region,
+    RetryBudget, RetryClassifier, RetryConfig, RetryContext, RetryDecision, StaticTokenSource,
+    TimeoutKind, TlsVersion, TokenSource, TransportBuilder, TransportError, async_trait,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
-pub use error::{DecodeError, Error, ServiceError};
+pub use error::{DecodeError, Error, ServiceError, Setting};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
 pub use request::Operation;

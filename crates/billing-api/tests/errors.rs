@@ -282,7 +282,7 @@ async fn persistent_500_and_503_end_as_service_errors_after_bounded_attempts() {
         assert_readable(&err, status, code);
         assert_eq!(
             api_requests(&sandbox),
-            RetryConfig::default().attempts() as usize,
+            RetryConfig::default().max_attempts as usize,
             "GETs are idempotent: retried, boundedly"
         );
     }

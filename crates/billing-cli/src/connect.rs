@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 
-use billing_api::{Client, ClientBuilder, ClientCredentials, Environment, RateLimit};
+use billing_api::{Client, ClientBuilder, Error, RateLimit, Setting};
 use billing_sandbox::Sandbox;
 
 use crate::cli::Connection;
@@ -37,15 +37,8 @@ pub(crate) async fn connect(
             .await
             .map_err(|e| Failure::new(Exit::Failure, format!("cannot start the sandbox: {e}")))?;
         tracing::debug!(base_url = sandbox.base_url(), "sandbox started in-process");
-        let environment = Environment::custom(sandbox.base_url(), sandbox.base_url())
-            .map_err(|e| Failure::new(Exit::Failure, format!("sandbox URL: {e}")))?;
-        let builder =
-            Client::builder()
-                .environment(environment)
-                .credentials(ClientCredentials::new(
-                    sandbox.client_id(),
-                    sandbox.client_secret(),
-                ));
+        let builder = ClientBuilder::from_env_vars(sandbox.client_env())
+            .map_err(|e| Failure::new(Exit::Failure, format!("sandbox: {e}")))?;
         (builder, Some(sandbox))
     } else {
         (builder_from(connection)?, None)
@@ -80,12 +73,14 @@ fn builder_from(connection: &Connection) -> Result<ClientBuilder, Failure> {
         _ => None,
     })
     .map_err(|e| {
-        // The SDK names environment variables; the flags mean the same.
-        let message = e
-            .to_string()
-            .replace("GENESYSCLOUD_REGION", "--region / GENESYSCLOUD_REGION")
-            .replace("GENESYSCLOUD_API_URL", "--api-url / GENESYSCLOUD_API_URL")
-            .replace("GENESYSCLOUD_LOGIN_URL", "--login-url / GENESYSCLOUD_LOGIN_URL");
+        let message = match &e {
+            // The SDK names environment variables; the flags mean the same.
+            Error::Config { setting, reason } => match (flag(*setting), setting.env_var()) {
+                (Some(flag), Some(var)) => format!("configuration: {flag} / {var}: {reason}"),
+                _ => e.to_string(),
+            },
+            _ => e.to_string(),
+        };
         Failure::new(Exit::Usage, message).hint(
             "--region takes a name such as us_east_1 or eu_west_1 or a domain such as mypurecloud.ie; \
              --api-url/--login-url take absolute URLs",
@@ -102,4 +97,16 @@ fn builder_from(connection: &Connection) -> Result<ClientBuilder, Failure> {
 
 fn blank(value: &Option<String>) -> bool {
     value.as_deref().is_none_or(|v| v.trim().is_empty())
+}
+
+/// The flag that stands for `setting`.
+fn flag(setting: Setting) -> Option<&'static str> {
+    match setting {
+        Setting::ClientId => Some("--client-id"),
+        Setting::ClientSecret => Some("--client-secret"),
+        Setting::Region => Some("--region"),
+        Setting::ApiUrl => Some("--api-url"),
+        Setting::LoginUrl => Some("--login-url"),
+        _ => None,
+    }
 }

@@ -52,6 +52,19 @@ pub enum TransportError {
         #[source]
         source: BoxError,
     },
+    /// The TLS handshake failed: the server's certificate is not trusted or not for this host,
+    /// the server wanted a client certificate, or there is no common protocol version. Not
+    /// retried: another attempt would meet the same certificate.
+    #[error(
+        "TLS with {host} failed (an untrusted certificate, a missing client certificate, or no common TLS version)"
+    )]
+    Tls {
+        /// Host (and port, if any) of the TLS server.
+        host: String,
+        /// The TLS library's own error.
+        #[source]
+        source: BoxError,
+    },
     /// A timeout elapsed.
     #[error("{kind} timeout elapsed after {after:?}")]
     Timeout {
