@@ -1,4 +1,4 @@
-//! Client overhead (issue 7, benchmark 2; results in `docs/performance.md`).
+//! Client overhead (benchmark 2; results in `docs/performance.md`).
 //!
 //! The full [`billing_api::Client`] (static bearer token through the auth layer, retry, attempt
 //! and operation timeouts, the tracing span, typed decode) against a bare hyper-util legacy
