@@ -7,4 +7,5 @@ mod limits;
 mod proxy;
 mod regions;
 mod retry;
+mod tls;
 mod virtual_time;
