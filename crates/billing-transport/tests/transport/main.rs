@@ -2,6 +2,7 @@
 
 mod auth;
 mod common;
+mod compression;
 mod layers;
 mod limits;
 mod proxy;
