@@ -79,7 +79,7 @@ impl HttpSettings {
 /// hyper-util's pooled HTTP/1.1 + HTTP/2 (ALPN) client over native TLS, as a tower service on
 /// buffered bodies.
 ///
-/// * Requests must carry an absolute URI (the [`BaseUrlLayer`](super::BaseUrlLayer) makes them so).
+/// * Requests must carry an absolute URI (the [`BaseUrlLayer`](crate::layers::BaseUrlLayer) makes them so).
 /// * Asks for gzip (`Accept-Encoding: gzip`, unless the request names its own) and decompresses.
 /// * Redirects are never followed: a 3xx comes back as it is.
 /// * A body larger than the cap, counted after decompression, fails with
