@@ -1,5 +1,6 @@
 //! Which proxy, if any, HTTPS requests go through, and the connector that tunnels through it.
 
+use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -20,13 +21,13 @@ use crate::layers::BoxFuture;
 ///
 /// ```
 /// use billing_transport::Proxy;
-/// let proxy = Proxy::https("http://proxy.internal:3128").no_proxy("localhost,.internal");
-/// # let _ = proxy;
+/// let proxy = Proxy::https("http://me:pa55word@proxy.internal:3128").no_proxy("localhost,.internal");
+/// assert!(!format!("{proxy:?}").contains("pa55word"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Proxy(Kind);
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Kind {
     FromEnv,
     None,
@@ -53,7 +54,8 @@ impl Proxy {
         })
     }
 
-    /// Hosts to reach directly, in `NO_PROXY` form (`localhost,.internal,10.0.0.0/8`).
+    /// Hosts to reach directly, in `NO_PROXY` form (`localhost,.internal,10.0.0.0/8`), for a
+    /// proxy set with [`Proxy::https`] (the environment's proxy has `NO_PROXY` for that).
     pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
         if let Kind::Https { no_proxy, .. } = &mut self.0 {
             *no_proxy = hosts.into();
@@ -71,6 +73,31 @@ impl Proxy {
                     .no(no_proxy.clone())
                     .build(),
             )),
+        }
+    }
+}
+
+impl fmt::Debug for Proxy {
+    /// The proxy URL without its `user:password@`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::FromEnv => f.write_str("Proxy::from_env()"),
+            Kind::None => f.write_str("Proxy::none()"),
+            Kind::Https { url, no_proxy } => {
+                let shown = match url.split_once("://") {
+                    Some((scheme, rest)) => match rest.rsplit_once('@') {
+                        Some((_, host)) => format!("{scheme}://[redacted]@{host}"),
+                        None => url.clone(),
+                    },
+                    None => url
+                        .rsplit_once('@')
+                        .map_or(url.clone(), |(_, h)| format!("[redacted]@{h}")),
+                };
+                f.debug_struct("Proxy")
+                    .field("https", &shown)
+                    .field("no_proxy", no_proxy)
+                    .finish()
+            }
         }
     }
 }
