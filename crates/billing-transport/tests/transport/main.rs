@@ -1,4 +1,4 @@
-//! Integration tests of the transport against real HTTP servers on 127.0.0.1.
+//! Integration tests of the transport against real HTTP and TLS servers on 127.0.0.1.
 
 mod auth;
 mod common;
