@@ -18,9 +18,10 @@
 //! | what else | your tower layers around the stack or around each attempt; [`Transport::from_service`] |
 //!
 //! Errors: [`TransportError`] (with [`AuthError`] and [`TimeoutKind`]) when a call fails,
-//! [`BuildError`] when a setting is wrong. The layers themselves, for use on their own, are in
-//! [`layers`]; the retry table's rules in [`retry`]; the platform's response headers in
-//! [`headers`].
+//! [`BuildError`] when a setting is wrong. The layers of the stack ([`TraceLayer`],
+//! [`TimeoutLayer`], [`RetryLayer`], [`AuthLayer`], [`BaseUrlLayer`]) can be used on their own;
+//! their services, futures and the HTTP client are in [`layers`], the retry table's rules in
+//! [`retry`], the platform's response headers in [`headers`].
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -129,6 +130,7 @@ mod transport;
 
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
 pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
+pub use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
 pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
 pub use crate::proxy::Proxy;
 pub use crate::region::{Environment, Region, UnknownRegionError};
