@@ -85,6 +85,43 @@ async fn waiter_gives_up_at_the_deadline_with_a_typed_error() {
     assert!(err.to_string().contains("still InProgress"), "{err}");
 }
 
+/// The waiter's deadline runs on tokio's clock: on paused time a ten-minute wait passes at
+/// once, with exactly the requests a real ten minutes would see.
+#[tokio::test(start_paused = true)]
+async fn the_waiters_deadline_follows_tokios_clock() {
+    let requests = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = requests.clone();
+    let client = billing_api::Client::builder()
+        .with_service(tower::service_fn(move |_request: http::Request<bytes::Bytes>| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"startDate":"2026-09-01T00:00:00.000Z","endDate":"2026-10-01T00:00:00.000Z","status":"InProgress"}"#;
+            async move { Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from(body))) }
+        }))
+        .build()
+        .unwrap();
+    let (start, end) = period();
+    let started = tokio::time::Instant::now();
+    let err = client
+        .wait_for_billable_usage(start, end)
+        .interval(Duration::from_secs(3))
+        .deadline(Duration::from_secs(600))
+        .wait()
+        .await
+        .unwrap_err();
+    let Error::NotReady {
+        attempts, elapsed, ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    // A request at 0 s, 3 s, …, 600 s (the last wait ends at the deadline, not past it); the
+    // next would start past it: 201 requests in all.
+    assert_eq!(attempts, 201);
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 201);
+    assert_eq!(elapsed, Duration::from_secs(600));
+    assert_eq!(started.elapsed(), Duration::from_secs(600));
+}
+
 #[tokio::test]
 async fn waiter_stops_on_the_first_error() {
     let (_sandbox, client) = common::start(Sandbox::builder()).await;

@@ -40,15 +40,9 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
-/// Whether the credentials (or the token made from them) were refused — not when the token
-/// endpoint could not be reached or failed on its side ([`Error::is_auth`]).
-pub fn credentials_refused(error: &Error) -> bool {
-    error.is_auth()
-}
-
 /// The exit code for an SDK error.
 pub fn exit_for(error: &Error) -> Exit {
-    if credentials_refused(error) {
+    if error.is_auth() {
         Exit::Auth
     } else if error.is_rate_limited() {
         Exit::RateLimited
@@ -63,7 +57,7 @@ pub fn exit_for(error: &Error) -> Exit {
 
 /// What a person should do about `error`, if there is something to say beyond its message.
 pub fn hint_for(error: &Error) -> Option<String> {
-    if credentials_refused(error) {
+    if error.is_auth() {
         return Some(
             "the credentials come from --client-id/--client-secret or \
              GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET; also check that \
@@ -116,6 +110,47 @@ pub fn hint_for(error: &Error) -> Option<String> {
     }
 }
 
+/// A failure to report: one line, an optional hint, an exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    exit: Exit,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn report(self) -> Exit {
+        eprintln!("error: {}", self.message);
+        if let Some(hint) = self.hint {
+            eprintln!("hint: {hint}");
+        }
+        self.exit
+    }
+}
+
+impl From<billing_api::Error> for Failure {
+    fn from(error: billing_api::Error) -> Failure {
+        Failure {
+            exit: exit_for(&error),
+            message: error.to_string(),
+            hint: hint_for(&error),
+        }
+    }
+}
+
 /// `3600 s (1 h)`, `90 s (1 min 30 s)`, `12 s`.
 pub fn human_duration(wait: Duration) -> String {
     let secs = wait.as_secs();
@@ -151,7 +186,7 @@ mod tests {
     #[test]
     fn config_errors_are_usage_errors() {
         let error = Error::Config {
-            setting: "GENESYSCLOUD_REGION",
+            setting: billing_api::Setting::Region,
             reason: "unknown".into(),
         };
         assert_eq!(exit_for(&error), Exit::Usage);
