@@ -107,6 +107,7 @@ mod base_url;
 mod error;
 mod http;
 mod meta;
+mod oauth;
 mod region;
 mod retry;
 mod timeout;
@@ -121,6 +122,7 @@ pub use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, HttpFuture,
     ProxyConfig, ProxyMatcher,
 };
+pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::meta::{Attempts, RequestMeta, clone_request, is_idempotent};
 pub use crate::region::{Environment, Region, UnknownRegionError};
 pub use crate::retry::{
