@@ -50,6 +50,7 @@ mod error;
 mod fanout;
 #[rustfmt::skip]
 mod generated;
+pub mod profile;
 mod request;
 mod waiter;
 
