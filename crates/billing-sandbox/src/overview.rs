@@ -2,9 +2,12 @@
 //! with deterministic, realistic values per trustor org and billing period.
 
 use chrono::{Datelike, Months, NaiveDate};
+use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::wire::{Rng, format_millis, uuid_from};
+use crate::reply::Reply;
+use crate::router::Ctx;
+use crate::wire::{self, ApiError, Rng, format_millis, uuid_from};
 
 /// The `subscriptionType` written by [`crate::Fault::UnknownEnumValues`]: not in the spec's enum.
 pub const UNKNOWN_SUBSCRIPTION_TYPE: &str = "PAY_AS_YOU_GO_FLEX";
@@ -306,6 +309,38 @@ pub(crate) fn overview(
         body["invoiceCurrency"] = json!(currency);
     }
     body
+}
+
+/// `GET /api/v2/billing/trusteebillingoverview/{trustorOrgId}?billingPeriodIndex=N`.
+pub(crate) fn handle(ctx: &Ctx<'_>, org_id: &str) -> Reply {
+    let index = match ctx.param("billingPeriodIndex") {
+        None => 0,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(i) if i <= MAX_BILLING_PERIOD_INDEX && !raw.starts_with('+') => i,
+            _ => {
+                let error = ApiError::new(wire::INVALID_QUERY_PARAM_VALUE)
+                    .param("value", raw)
+                    .param("parameter", "billingPeriodIndex")
+                    .param(
+                        "allowableValues",
+                        format!("integers from 0 to {MAX_BILLING_PERIOD_INDEX}"),
+                    );
+                return ctx.error(&error);
+            }
+        },
+    };
+    let Some(org) = ctx.shared.org(org_id) else {
+        return ctx.not_found();
+    };
+    let variation = ctx.variation;
+    let body = overview(
+        org,
+        index,
+        ctx.shared.config.today(),
+        variation.unknown_enums,
+        variation.extra_fields,
+    );
+    Reply::json(StatusCode::OK, &body)
 }
 
 #[cfg(test)]
