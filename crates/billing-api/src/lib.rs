@@ -52,12 +52,14 @@ mod fanout;
 mod generated;
 pub mod profile;
 mod request;
+pub mod signin;
 mod waiter;
 
 pub use billing_models as models;
+pub use billing_transport::ProxyConfig;
 pub use billing_transport::{
-    AuthError, ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource, TimeoutKind,
-    TokenSource, TransportError,
+    AccessToken, AuthError, ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource,
+    TimeoutKind, TokenSource, TransportError,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
 pub use error::{DecodeError, Error, ServiceError};

@@ -411,7 +411,10 @@ impl<'de> Deserialize<'de> for MaybeProfile {
                 RawProfile::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(|p| MaybeProfile(Some(p)))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<MaybeProfile, A::Error> {
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MaybeProfile, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(MaybeProfile(None))
             }
@@ -470,9 +473,9 @@ impl<'de> Deserialize<'de> for SecretValue {
                 Ok(SecretValue(Secret::new(v)))
             }
         }
-        deserializer
-            .deserialize_string(SecretVisitor)
-            .map_err(|_| de::Error::custom("expected a string (the value is not shown: it is a secret)"))
+        deserializer.deserialize_string(SecretVisitor).map_err(|_| {
+            de::Error::custom("expected a string (the value is not shown: it is a secret)")
+        })
     }
 }
 
@@ -844,7 +847,9 @@ impl Settings {
                 .map(|v| (v, Source::Flag(name)))
         };
         let from_profile = |value: Option<&Located<String>>| {
-            value.zip(profile).map(|(v, p)| (v.value.clone(), p.source(v.line)))
+            value
+                .zip(profile)
+                .map(|(v, p)| (v.value.clone(), p.source(v.line)))
         };
 
         let environment = environment_at(
@@ -866,13 +871,11 @@ impl Settings {
         .map(|setting| {
             let (place, source) = setting?;
             Ok::<_, ConfigError>(Sourced::new(
-                place
-                    .parse()
-                    .map_err(|reason| ConfigError::Invalid {
-                        setting: "environment",
-                        origin: source.clone(),
-                        reason,
-                    })?,
+                place.parse().map_err(|reason| ConfigError::Invalid {
+                    setting: "environment",
+                    origin: source.clone(),
+                    reason,
+                })?,
                 source,
             ))
         })
@@ -1005,7 +1008,9 @@ enum Place {
 impl Place {
     fn parse(&self) -> Result<Environment, String> {
         match self {
-            Place::Urls { api, login } => Environment::custom(api, login).map_err(|e| e.to_string()),
+            Place::Urls { api, login } => {
+                Environment::custom(api, login).map_err(|e| e.to_string())
+            }
             Place::Text(text) => parse_environment(text),
         }
     }
@@ -1019,7 +1024,9 @@ fn environment_at(
     region: Option<(String, Source)>,
 ) -> Option<Result<(Place, Source), ConfigError>> {
     match (api_url, login_url, region) {
-        (Some((api, source)), Some((login, _)), _) => Some(Ok((Place::Urls { api, login }, source))),
+        (Some((api, source)), Some((login, _)), _) => {
+            Some(Ok((Place::Urls { api, login }, source)))
+        }
         (Some((api, source)), None, _) if !api.contains("://") => Some(Err(ConfigError::Invalid {
             setting: "API URL",
             origin: source,

@@ -122,8 +122,8 @@ pub use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, HttpFuture,
     ProxyConfig, ProxyMatcher,
 };
-pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::meta::{Attempts, RequestMeta, clone_request, is_idempotent};
+pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::region::{Environment, Region, UnknownRegionError};
 pub use crate::retry::{
     DEFAULT_RETRY_AFTER_CAP, DefaultClassifier, RetryClassifier, RetryConfig, RetryContext,

@@ -133,9 +133,8 @@ pub async fn request_token(
     timeout: Duration,
 ) -> Result<TokenReply, AuthError> {
     let token_url = environment.token_url();
-    credentials_allowed(&token_url).map_err(|host| {
-        AuthError::TokenRequest(Box::new(TransportError::InsecureUrl { host }))
-    })?;
+    credentials_allowed(&token_url)
+        .map_err(|host| AuthError::TokenRequest(Box::new(TransportError::InsecureUrl { host })))?;
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.0.iter())
         .finish();
