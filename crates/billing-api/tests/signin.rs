@@ -29,7 +29,11 @@ async fn get(url: &str) -> (StatusCode, Option<String>, String) {
         .get(http::header::LOCATION)
         .map(|v| v.to_str().unwrap().to_owned());
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, location, String::from_utf8_lossy(&body).into_owned())
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 /// The login page's redirect for `authorize_url`.
@@ -44,7 +48,11 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     let (base, query) = url.split_once('?').unwrap();
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| {
-            let v = if k == name { value.to_owned() } else { v.into_owned() };
+            let v = if k == name {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -74,7 +82,10 @@ async fn a_person_signs_in_and_the_token_works() {
         .unwrap();
     let url = pending.authorize_url().to_owned();
     assert!(url.starts_with(&format!("{}/oauth/authorize?", sandbox.base_url())));
-    assert_eq!(param(&url, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        param(&url, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
     assert_eq!(param(&url, "code_challenge").map(|c| c.len()), Some(43));
     assert_eq!(
         param(&url, "redirect_uri").as_deref(),
@@ -149,7 +160,10 @@ async fn a_redirect_with_another_state_is_refused_and_nothing_is_exchanged() {
     assert!(matches!(error, SignInError::StateMismatch), "{error:?}");
     assert!(error.to_string().contains("state"), "{error}");
     assert!(
-        sandbox.requests().iter().all(|r| r.path() != "/oauth/token"),
+        sandbox
+            .requests()
+            .iter()
+            .all(|r| r.path() != "/oauth/token"),
         "no code exchange after a state mismatch"
     );
 }
@@ -216,7 +230,10 @@ async fn a_code_the_token_endpoint_refuses_is_an_exchange_error_without_secrets(
         .map(|(_, v)| v.into_owned())
         .unwrap();
     let shown = format!("{error} {error:?}");
-    assert!(!shown.contains(&verifier) && !shown.contains(bogus), "{shown}");
+    assert!(
+        !shown.contains(&verifier) && !shown.contains(bogus),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
