@@ -448,7 +448,7 @@ fn missing_credentials_are_a_usage_error() {
     let output = run(bin().args(["usage"]).args(OCTOBER), 2);
     insta::assert_snapshot!(stderr(&output), @r"
     error: no OAuth client id: pass --client-id or set GENESYSCLOUD_OAUTHCLIENT_ID
-    hint: create an OAuth client of the client-credentials type in Genesys Cloud Admin; or try --sandbox to see the tool without an account
+    hint: use an OAuth client of the client-credentials type (flags, environment or a gc profile), an access token (--access-token), or sign in with `genesys-billing login`; or try --sandbox to see the tool without an account
     ");
 }
 
