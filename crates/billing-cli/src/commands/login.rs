@@ -16,8 +16,8 @@ use crate::token_cache::TokenCache;
 /// Arguments of `login`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
-    /// Print the sign-in page's address instead of opening the browser (e.g. over SSH: open
-    /// it on this machine's browser, since the redirect comes back to this machine).
+    /// Print the sign-in page's address instead of opening the browser. Open it in a browser
+    /// on this machine: the login page redirects back to a listener here.
     #[arg(long)]
     pub no_browser: bool,
 
