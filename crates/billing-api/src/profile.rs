@@ -975,7 +975,7 @@ impl Settings {
     }
 
     /// Sets the environment and, per [`auth`](Settings::auth), a
-    /// [`StaticTokenSource`](billing_transport::StaticTokenSource) or the client credentials on
+    /// [`StaticTokenSource`] or the client credentials on
     /// `builder`. With nothing to authenticate with, the builder is left without (its `build`
     /// then says so), so that a caller may add a token source of its own.
     ///

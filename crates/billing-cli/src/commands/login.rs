@@ -22,7 +22,7 @@ pub struct LoginArgs {
     pub no_browser: bool,
 
     /// The redirect URI registered for the OAuth client, e.g. http://localhost:8085/callback
-    /// [default: the profile's redirect_uri, else http://127.0.0.1:<free port>/oauth/callback]
+    /// [default: the profile's redirect_uri, else http://127.0.0.1:PORT/oauth/callback on a free PORT]
     #[arg(long, value_name = "URI")]
     pub redirect_uri: Option<String>,
 
