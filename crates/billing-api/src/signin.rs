@@ -41,7 +41,7 @@ use http::{Request, Response, StatusCode, Uri};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
@@ -49,6 +49,9 @@ use tokio::sync::mpsc;
 
 /// How long [`PendingSignIn::finish`] waits for the browser to come back: 5 minutes.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a connection to the redirect listener may take to send its request.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The path of the default redirect URI, `http://127.0.0.1:<port>/oauth/callback`.
 pub const DEFAULT_CALLBACK_PATH: &str = "/oauth/callback";
@@ -335,7 +338,10 @@ impl PendingSignIn {
                         Ok::<_, Infallible>(page_response(status, page))
                     }
                 });
+                // A connection that never sends a request does not keep its task forever.
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
                     .keep_alive(false)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
@@ -536,7 +542,7 @@ mod tests {
         let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(
             b"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
         ));
-        assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCQaoeEU7_GtXhJBA2ZtN3IM");
+        assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]

@@ -172,6 +172,13 @@ fn a_value_of_the_wrong_kind_names_its_line_and_hides_secrets() {
         "{error:?}"
     );
 
+    let path = write(dir.path(), "[DEFAULT]\nproxy_host = \"proxy/../x\"\n");
+    let error = ConfigFile::read(&path).unwrap_err();
+    assert!(
+        error.to_string().contains(&format!("{}:2", path.display())),
+        "{error}"
+    );
+
     let path = write(dir.path(), "[eu]\n\nenvironment = \"atlantis-1\"\n");
     let error = ConfigFile::read(&path).unwrap_err();
     let message = error.to_string();

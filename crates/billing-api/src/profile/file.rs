@@ -234,14 +234,25 @@ impl RawProfile {
                         ));
                     }
                 }
+                let proxy = ProxySettings {
+                    host: host.value,
+                    port: proxy_port.map_or(80, |(_, port)| port),
+                    username: proxy_username.map(|u| u.value),
+                    password: proxy_password.map(|p| p.value),
+                };
+                // A host the URL cannot hold would leave the transport without a proxy, silently.
+                let url_holds_host = !proxy.host.contains(['/', '?', '#', '@', ' '])
+                    && proxy.url().parse::<http::Uri>().is_ok();
+                if !url_holds_host {
+                    return Err(invalid(
+                        "proxy_host",
+                        host.line,
+                        format!("{:?} is not a host name or address", proxy.host),
+                    ));
+                }
                 Some(Located {
                     line: host.line,
-                    value: ProxySettings {
-                        host: host.value,
-                        port: proxy_port.map_or(80, |(_, port)| port),
-                        username: proxy_username.map(|u| u.value),
-                        password: proxy_password.map(|p| p.value),
-                    },
+                    value: proxy,
                 })
             }
             None => {
