@@ -162,3 +162,78 @@ pub async fn request_token(
     );
     TokenReply::from_response(&response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Response<Bytes> {
+        Response::builder()
+            .status(status)
+            .body(Bytes::from(body.to_owned()))
+            .unwrap()
+    }
+
+    #[test]
+    fn lifetimes_as_numbers_or_strings_and_errors_with_their_oauth_code() {
+        let number = reply(
+            200,
+            r#"{"access_token":"t","token_type":"bearer","expires_in":86399}"#,
+        );
+        let read = TokenReply::from_response(&number).unwrap();
+        assert_eq!(read.expires_in, Some(Duration::from_secs(86_399)));
+        assert_eq!(read.access_token.expose(), "t");
+        let string = reply(200, r#"{"access_token":"t","expires_in":"60"}"#);
+        let read = TokenReply::from_response(&string).unwrap();
+        assert_eq!(read.expires_in, Some(Duration::from_secs(60)));
+        assert!(!format!("{read:?}").contains("\"t\""));
+
+        let refused = reply(
+            400,
+            r#"{"error":"invalid_grant","error_description":"bad code"}"#,
+        );
+        match TokenReply::from_response(&refused).unwrap_err() {
+            AuthError::TokenEndpoint {
+                error,
+                error_description,
+                ..
+            } => {
+                assert_eq!(error.as_deref(), Some("invalid_grant"));
+                assert_eq!(error_description.as_deref(), Some("bad code"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let secret_body = reply(200, r#"{"access_token": "s3cr3t", "expires_in": [}"#);
+        let error = TokenReply::from_response(&secret_body).unwrap_err();
+        assert!(!format!("{error} {error:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_form_shows_its_field_names_only() {
+        let form = [("code", "c0de"), ("code_verifier", "v3rifier")];
+        assert_eq!(
+            format!("{:?}", TokenForm(&form)),
+            r#"["code", "code_verifier"]"#
+        );
+    }
+
+    #[tokio::test]
+    async fn a_form_never_goes_over_plain_http_to_another_host() {
+        let environment =
+            Environment::custom("http://api.example.com", "http://login.example.com").unwrap();
+        let http = HttpClient::new().unwrap();
+        let form = [("code", "c0de")];
+        let error = request_token(
+            &http,
+            &environment,
+            TokenForm(&form),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&error, AuthError::TokenRequest(e) if matches!(**e, TransportError::InsecureUrl { .. })),
+            "{error:?}"
+        );
+    }
+}
