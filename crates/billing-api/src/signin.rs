@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use billing_transport::{
-    AccessToken, AuthError, BuildError, DEFAULT_ATTEMPT_TIMEOUT, Environment, HttpClient,
-    ProxyConfig, StaticTokenSource, TokenForm, request_token,
+    AccessToken, AuthError, DEFAULT_ATTEMPT_TIMEOUT, Environment, ProxyConfig, StaticTokenSource,
+    TokenForm, request_token,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -65,7 +65,7 @@ pub struct SignIn {
     redirect_uri: Option<String>,
     timeout: Duration,
     exchange_timeout: Duration,
-    proxy: Option<ProxyConfig>,
+    proxy: ProxyConfig,
 }
 
 impl SignIn {
@@ -78,7 +78,7 @@ impl SignIn {
             redirect_uri: None,
             timeout: DEFAULT_SIGN_IN_TIMEOUT,
             exchange_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            proxy: None,
+            proxy: ProxyConfig::from_env(),
         }
     }
 
@@ -104,7 +104,7 @@ impl SignIn {
 
     /// The proxy for the code exchange (default: `HTTPS_PROXY` and friends, as the transport).
     pub fn proxy(mut self, proxy: ProxyConfig) -> SignIn {
-        self.proxy = Some(proxy);
+        self.proxy = proxy;
         self
     }
 
@@ -139,11 +139,6 @@ impl SignIn {
             .append_pair("state", &state)
             .finish();
         let authorize_url = format!("{}?{query}", self.environment.authorize_url());
-        let mut http = HttpClient::builder();
-        if let Some(proxy) = self.proxy {
-            http = http.proxy(proxy);
-        }
-        let http = http.build().map_err(SignInError::Http)?;
         tracing::debug!(
             redirect_uri = %redirect_uri,
             login = %self.environment.login_base(),
@@ -160,7 +155,7 @@ impl SignIn {
             client_id: self.client_id,
             timeout: self.timeout,
             exchange_timeout: self.exchange_timeout,
-            http,
+            proxy: self.proxy,
         })
     }
 
@@ -242,7 +237,7 @@ pub struct PendingSignIn {
     client_id: String,
     timeout: Duration,
     exchange_timeout: Duration,
-    http: HttpClient,
+    proxy: ProxyConfig,
 }
 
 impl fmt::Debug for PendingSignIn {
@@ -292,9 +287,9 @@ impl PendingSignIn {
         ];
         let obtained = Utc::now();
         let reply = request_token(
-            &self.http,
             &self.environment,
             TokenForm(&form),
+            self.proxy.clone(),
             self.exchange_timeout,
         )
         .await
@@ -494,9 +489,6 @@ pub enum SignInError {
     /// reached.
     #[error("exchanging the sign-in code for a token failed: {0}")]
     Exchange(#[source] AuthError),
-    /// The HTTP client for the exchange could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Http(#[source] BuildError),
     /// The operating system's secure random source failed.
     #[error("no secure random numbers: {0}")]
     Random(String),

@@ -10,7 +10,7 @@ use http::{HeaderValue, Method, Request, Response};
 
 use crate::base_url::default_user_agent;
 use crate::error::{AuthError, TimeoutKind, TransportError};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, ProxyConfig};
 use crate::region::{Environment, credentials_allowed};
 use crate::retry::retry_after;
 use crate::token::AccessToken;
@@ -122,14 +122,14 @@ impl fmt::Debug for TokenForm<'_> {
 
 /// Posts `form` (`application/x-www-form-urlencoded`, no client authentication: a public
 /// client's grant, e.g. `grant_type=authorization_code` with a PKCE verifier) to
-/// `environment`'s token endpoint once, and reads the answer.
+/// `environment`'s token endpoint once, through `proxy` for HTTPS, and reads the answer.
 ///
 /// Not retried: an authorization code is single-use, so a second try could only fail. Refused
 /// before anything is sent when the token URL is plain HTTP to a non-loopback host.
 pub async fn request_token(
-    http: &HttpClient,
     environment: &Environment,
     form: TokenForm<'_>,
+    proxy: ProxyConfig,
     timeout: Duration,
 ) -> Result<TokenReply, AuthError> {
     let token_url = environment.token_url();
@@ -145,6 +145,10 @@ pub async fn request_token(
         .header(ACCEPT, "application/json")
         .header(USER_AGENT, HeaderValue::from_static(default_user_agent()))
         .body(Bytes::from(body))
+        .map_err(|e| AuthError::Other(e.into()))?;
+    let http = HttpClient::builder()
+        .proxy(proxy)
+        .build()
         .map_err(|e| AuthError::Other(e.into()))?;
     let response = match tokio::time::timeout(timeout, http.send(request)).await {
         Ok(Ok(response)) => response,
@@ -221,12 +225,11 @@ mod tests {
     async fn a_form_never_goes_over_plain_http_to_another_host() {
         let environment =
             Environment::custom("http://api.example.com", "http://login.example.com").unwrap();
-        let http = HttpClient::new().unwrap();
         let form = [("code", "c0de")];
         let error = request_token(
-            &http,
             &environment,
             TokenForm(&form),
+            ProxyConfig::none(),
             Duration::from_secs(1),
         )
         .await
