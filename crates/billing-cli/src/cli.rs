@@ -138,7 +138,7 @@ pub struct Connection {
     #[arg(
         long,
         short = 'p',
-        env = "GENESYSCLOUD_PROFILE",
+        env = billing_api::profile::PROFILE_ENV,
         global = true,
         value_name = "NAME"
     )]
