@@ -4,7 +4,7 @@
 //! caller asked for and nothing else, or `Error::InvalidInput` with nothing sent for the
 //! values that would name another resource even encoded (`""`, `"."`, `".."`).
 
-use billing_api::{Client, ClientCredentials, Environment, Error, RetryConfig};
+use billing_api::{ClientBuilder, Error, RetryConfig};
 use billing_sandbox::Sandbox;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
@@ -43,12 +43,8 @@ fn no_org_id_changes_the_request_path() {
     let sandbox = runtime
         .block_on(Sandbox::builder().no_rate_limit().start())
         .unwrap();
-    let client = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .retry(RetryConfig::disabled())
         .build()
         .unwrap();

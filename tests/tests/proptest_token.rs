@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use billing_api::{Client, ClientCredentials, Environment, Error, RetryConfig};
-use billing_transport::{HttpClient, Transport, TransportError};
+use billing_transport::{Transport, TransportError};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use raw_server::{RawServer, json, response};
@@ -156,7 +156,7 @@ fn any_token_reply_ends_in_a_value_or_a_typed_auth_error() {
     let environment = Environment::custom(&server.url(), &server.url()).unwrap();
     // One HTTP client (TLS set up once) under a fresh transport per case, so no token is cached
     // from one case to the next.
-    let http = HttpClient::builder().build().unwrap();
+    let http = Transport::builder().build_http_client().unwrap();
     let retry = RetryConfig::default()
         .initial_backoff(Duration::from_millis(1))
         .max_backoff(Duration::from_millis(5))

@@ -14,7 +14,7 @@ use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};
 
 use billing_api::models::{BillingUsageReportStatus, TrusteeBillingOverviewSubscriptionType};
-use billing_api::{Client, ClientBuilder, ClientCredentials, Environment, Error, RetryConfig};
+use billing_api::{Client, ClientBuilder, Error, RetryConfig};
 use billing_sandbox::{
     Fault, FaultRule, Sandbox, UNKNOWN_REPORT_STATUS, UNKNOWN_SUBSCRIPTION_TYPE,
 };
@@ -345,12 +345,8 @@ async fn prepare(case: &Case) -> Prepared {
         .start()
         .await
         .expect("sandbox starts");
-    let builder = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let builder = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .retry(fast_retry())
         .attempt_timeout(Duration::from_secs(5))
         .operation_timeout(Duration::from_secs(10));

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use billing_api::{Client, ClientCredentials, Environment, Error, RetryConfig};
+use billing_api::{ClientBuilder, Error, RetryConfig};
 use billing_models::{BillingUsageResource, datetime};
 use billing_sandbox::{Fault, FaultRule, Sandbox};
 use billing_transport::{AuthError, TransportError};
@@ -56,12 +56,8 @@ async fn token_endpoint_retry_after_is_cut_short_by_the_attempt_timeout() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .retry(
             RetryConfig::default()
                 .initial_backoff(Duration::from_millis(5))

@@ -21,8 +21,7 @@ use billing_api::{
 };
 use billing_sandbox::{Fault, FaultRule, Sandbox};
 use billing_transport::{
-    AccessToken, AuthError, ClientCredentialsTokenSource, HttpClient, TokenSource, Transport,
-    TransportError,
+    AccessToken, AuthError, ClientCredentialsTokenSource, TokenSource, Transport, TransportError,
 };
 use chrono::{TimeZone, Utc};
 use raw_server::{Answer, RawServer, json, response};
@@ -409,9 +408,9 @@ fn credentials_are_refused_for_plain_http_to_remote_hosts_before_any_io() {
 /// non-routable address would take the whole connect timeout).
 #[tokio::test]
 async fn the_http_client_refuses_authorization_over_plain_http_to_remote_hosts() {
-    let client = HttpClient::builder()
+    let client = Transport::builder()
         .connect_timeout(Duration::from_secs(10))
-        .build()
+        .build_http_client()
         .unwrap();
     for url in [
         "http://10.255.255.1/api/v2/billing/reports/billableusage",

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use billing_api::{Client, ClientCredentials, Environment, Error, RetryConfig};
+use billing_api::{ClientBuilder, Error, RetryConfig};
 use billing_sandbox::{Fault, FaultRule, Sandbox};
 use billing_transport::TransportError;
 use chrono::{TimeZone, Utc};
@@ -118,12 +118,8 @@ async fn soak() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .retry(
             RetryConfig::default()
                 .initial_backoff(Duration::from_millis(5))

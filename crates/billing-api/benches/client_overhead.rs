@@ -1,16 +1,19 @@
-//! Client overhead (issue 7, benchmark 2; results in `docs/performance.md`).
+//! Client overhead (benchmark 2; results in `docs/performance.md`).
 //!
 //! The full [`billing_api::Client`] (static bearer token through the auth layer, retry, attempt
-//! and operation timeouts, the tracing span, typed decode) against a bare hyper-util legacy
-//! client doing the same `GET` with the same headers and the same typed decode of the answer.
-//! Both talk to ONE in-process hyper server on 127.0.0.1 that answers every request with the
-//! same `TrusteeBillingOverview` body, in the same run, interleaved: each round measures the
-//! bare client and then the full one (alternating which goes first) for a fixed time at
-//! concurrency 1 and 32, and the figure is full/bare requests per second.
+//! and operation timeouts, the tracing span, gzip negotiation, typed decode) against two
+//! contenders doing the same `GET` with the same headers and the same typed decode of the
+//! answer: a bare hyper-util legacy client, and a plain `reqwest::Client` (what most Rust users
+//! would otherwise write). All three talk to ONE in-process hyper server on 127.0.0.1 that
+//! answers every request with the same `TrusteeBillingOverview` body, in the same run,
+//! interleaved: each round measures the three for a fixed time at concurrency 1 and 32, in an
+//! order that rotates from round to round, and the figures are ratios of requests per second
+//! within a round (medians over rounds), so that load from other processes falls on all three.
 //!
 //! `cargo bench -p billing-api --bench client_overhead`; `BENCH_QUICK=1` for a smoke run;
-//! `BENCH_ONLY=full|bare BENCH_REQUESTS=N` runs N sequential requests of one side and nothing
-//! else (for `valgrind --tool=callgrind`, which counts instructions, not seconds).
+//! `BENCH_ROUNDS=N`, `BENCH_SPAN_MS=N` to shorten or lengthen; `BENCH_ONLY=full|bare|reqwest
+//! BENCH_REQUESTS=N` runs N sequential requests of one side and nothing else (for
+//! `valgrind --tool=callgrind`, which counts instructions, not seconds).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -66,14 +69,18 @@ async fn serve(listener: TcpListener, served: Arc<AtomicU64>) {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Side {
     Bare,
+    Reqwest,
     Full,
 }
 
-/// Both clients, ready to send the same request.
+const SIDES: [Side; 3] = [Side::Bare, Side::Reqwest, Side::Full];
+
+/// The three clients, ready to send the same request.
 #[derive(Clone)]
 struct Clients {
     full: Client,
     bare: LegacyClient<HttpConnector, Full<Bytes>>,
+    reqwest: reqwest::Client,
     url: Arc<str>,
 }
 
@@ -88,11 +95,16 @@ impl Clients {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let bare = LegacyClient::builder(TokioExecutor::new()).build(connector);
+        let reqwest = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .build()
+            .expect("reqwest client builds");
         let url =
             format!("{base}/api/v2/billing/trusteebillingoverview/{ORG}?billingPeriodIndex=1");
         Clients {
             full,
             bare,
+            reqwest,
             url: url.into(),
         }
     }
@@ -122,6 +134,20 @@ impl Clients {
                     .expect("bare body")
                     .to_bytes();
                 serde_json::from_slice(&body).expect("bare decode")
+            }
+            Side::Reqwest => {
+                let response = self
+                    .reqwest
+                    .get(&*self.url)
+                    .bearer_auth(TOKEN)
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::USER_AGENT, "genesys-billing-bench")
+                    .send()
+                    .await
+                    .expect("reqwest request");
+                assert_eq!(response.status(), StatusCode::OK);
+                let body = response.bytes().await.expect("reqwest body");
+                serde_json::from_slice(&body).expect("reqwest decode")
             }
         }
     }
@@ -185,16 +211,21 @@ fn main() {
         tokio::spawn(serve(listener, served.clone()));
         let clients = Clients::new(&base);
 
-        // Both sides must agree before anything is timed.
-        let a = clients.one(Side::Full).await;
-        let b = clients.one(Side::Bare).await;
-        assert_eq!(a, b, "both clients decode the same overview");
+        // All sides must agree before anything is timed.
+        let reference = clients.one(Side::Full).await;
+        for side in [Side::Bare, Side::Reqwest] {
+            assert_eq!(
+                clients.one(side).await,
+                reference,
+                "{side:?} decodes the same overview"
+            );
+        }
 
         if let Some(only) = only {
-            let side = if only == "bare" {
-                Side::Bare
-            } else {
-                Side::Full
+            let side = match only.as_str() {
+                "bare" => Side::Bare,
+                "reqwest" => Side::Reqwest,
+                _ => Side::Full,
             };
             let n: u64 = std::env::var("BENCH_REQUESTS")
                 .ok()
@@ -208,10 +239,15 @@ fn main() {
             return;
         }
 
+        let env_u64 = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
         let (rounds, span, warm) = if quick {
             (2, Duration::from_millis(300), Duration::from_millis(200))
         } else {
-            (7, Duration::from_secs(2), Duration::from_secs(1))
+            (
+                env_u64("BENCH_ROUNDS").unwrap_or(7) as usize,
+                Duration::from_millis(env_u64("BENCH_SPAN_MS").unwrap_or(2000)),
+                Duration::from_secs(1),
+            )
         };
         println!(
             "client overhead: {} cores, {}; {rounds} rounds of {span:?} per side, interleaved",
@@ -219,31 +255,46 @@ fn main() {
             cpu_model()
         );
         println!(
-            "{:>11} {:>12} {:>12} {:>7}   per-round ratios",
-            "concurrency", "bare req/s", "full req/s", "ratio"
+            "{:>11} {:>10} {:>12} {:>10} {:>10} {:>13} {:>12}",
+            "concurrency",
+            "bare req/s",
+            "reqwest req/s",
+            "full req/s",
+            "full/bare",
+            "full/reqwest",
+            "reqwest/bare"
         );
         for concurrency in [1usize, 32] {
-            rate(&clients, Side::Bare, concurrency, warm).await;
-            rate(&clients, Side::Full, concurrency, warm).await;
-            let (mut bare, mut full, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-            for round in 0..rounds {
-                let (b, f) = if round % 2 == 0 {
-                    let b = rate(&clients, Side::Bare, concurrency, span).await;
-                    (b, rate(&clients, Side::Full, concurrency, span).await)
-                } else {
-                    let f = rate(&clients, Side::Full, concurrency, span).await;
-                    (rate(&clients, Side::Bare, concurrency, span).await, f)
-                };
-                bare.push(b);
-                full.push(f);
-                ratios.push(f / b);
+            for side in SIDES {
+                rate(&clients, side, concurrency, warm).await;
             }
-            let per_round: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+            let mut per_side = [Vec::new(), Vec::new(), Vec::new()];
+            let (mut full_bare, mut full_reqwest, mut reqwest_bare) =
+                (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let mut got = [0.0f64; 3];
+                for i in 0..3 {
+                    let index = (round + i) % 3;
+                    got[index] = rate(&clients, SIDES[index], concurrency, span).await;
+                }
+                for (values, value) in per_side.iter_mut().zip(got) {
+                    values.push(value);
+                }
+                let [bare, reqwest, full] = got;
+                full_bare.push(full / bare);
+                full_reqwest.push(full / reqwest);
+                reqwest_bare.push(reqwest / bare);
+            }
+            let per_round: Vec<String> = full_reqwest.iter().map(|r| format!("{r:.3}")).collect();
+            let [bare, reqwest, full] = &mut per_side;
             println!(
-                "{concurrency:>11} {:>12.0} {:>12.0} {:>7.3}   {}",
-                median(&mut bare),
-                median(&mut full),
-                median(&mut ratios),
+                "{concurrency:>11} {:>10.0} {:>12.0} {:>10.0} {:>10.3} {:>13.3} {:>12.3}   full/reqwest per round: {}",
+                median(bare),
+                median(reqwest),
+                median(full),
+                median(&mut full_bare),
+                median(&mut full_reqwest),
+                median(&mut reqwest_bare),
                 per_round.join(" ")
             );
         }

@@ -1,4 +1,4 @@
-//! Fan-out under a rate limit (issue 7, benchmark 3; results in `docs/performance.md`).
+//! Fan-out under a rate limit (benchmark 3; results in `docs/performance.md`).
 //!
 //! 1,000 trustee billing overviews, one per trustor org, through
 //! [`Client::trustee_overviews`] against the sandbox limited to 100 API requests per second
@@ -21,9 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use billing_api::{Client, ClientCredentials, Environment, RateLimit};
+use billing_api::{ClientBuilder, RateLimit};
 use billing_sandbox::Sandbox;
-use billing_transport::Transport;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::Response;
@@ -64,37 +63,30 @@ async fn run(orgs: usize, client_limit: u32) -> Outcome {
         .expect("sandbox starts");
     let attempts = Arc::new(Attempts::default());
     let seen = attempts.clone();
-    let environment = Environment::custom(sandbox.base_url(), sandbox.base_url()).expect("base");
-    // The same stack `Client::builder().credentials(..)` builds, plus a counting attempt layer.
-    let transport = Transport::builder()
-        .environment(environment)
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
-        .attempt_layer(MapResponseLayer::new(move |response: Response<Bytes>| {
-            // Token requests go through the token source's own path, so this sees API
-            // attempts only.
-            seen.total.fetch_add(1, Ordering::Relaxed);
-            seen.answered_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(Instant::now());
-            match response.status().as_u16() {
-                200 => {}
-                429 => {
-                    seen.too_many.fetch_add(1, Ordering::Relaxed);
+    // The client's own stack, plus a counting layer inside the retry loop.
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .expect("sandbox settings")
+        .transport(|t| {
+            t.attempt_layer(MapResponseLayer::new(move |response: Response<Bytes>| {
+                // Token requests go through the token source's own path, so this sees API
+                // attempts only.
+                seen.total.fetch_add(1, Ordering::Relaxed);
+                seen.answered_at
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(Instant::now());
+                match response.status().as_u16() {
+                    200 => {}
+                    429 => {
+                        seen.too_many.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        seen.other_errors.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
-                _ => {
-                    seen.other_errors.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            response
-        }))
-        .build()
-        .expect("transport builds");
-    let client = Client::builder()
-        .with_service(transport)
+                response
+            }))
+        })
         .rate_limit(RateLimit::new(client_limit, Duration::from_secs(1)).expect("limit"))
         .build()
         .expect("client builds");

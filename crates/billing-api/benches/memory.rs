@@ -1,5 +1,5 @@
 //! Peak memory of fetching and decoding a 50 MB billable usage report through the client
-//! (issue 7, benchmark 4; results in `docs/performance.md`).
+//! (benchmark 4; results in `docs/performance.md`).
 //!
 //! The sandbox serves the report from a second process (this same binary, started with
 //! `BENCH_ROLE=server`), so that its cached copy of the report is not counted. Each measurement

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use billing_transport::{
-    BoxError, ClientCredentials, Environment, Region, RetryConfig, TokenSource, Transport,
+    BoxError, BuildError, Certificate, ClientCredentials, Environment, Identity, Proxy, Region,
+    RetryConfig, TlsVersion, TokenSource, TransportBuilder,
 };
 use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use http::{Request, Response};
+use http::{HeaderName, HeaderValue, Request, Response};
 use serde::de::DeserializeOwned;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::error::{DecodeError, Error, ServiceError, correlation_id, excerpt};
+use crate::error::{DecodeError, Error, ServiceError, Setting, correlation_id, excerpt};
 use crate::request::RequestBuilder;
 
 /// The service stack a [`Client`] sends every request through: the transport (or a
@@ -74,17 +75,8 @@ impl RateLimit {
 /// [`trustee_overviews`](Client::trustee_overviews).
 #[derive(Clone)]
 pub struct Client {
-    service: Stack,
+    service: ClientService,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
-}
-
-/// What a [`Client`] sends through: the transport itself when no layer or replacement was
-/// given (no boxing on top of it), else the boxed [`ClientService`].
-#[derive(Clone)]
-enum Stack {
-    // Shared: `Transport::send` clones the stack it sends through anyway.
-    Transport(Arc<Transport>),
-    Service(ClientService),
 }
 
 impl fmt::Debug for Client {
@@ -120,17 +112,12 @@ impl Client {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        let response = match &self.service {
-            Stack::Transport(transport) => transport
-                .send(request)
-                .await
-                .map_err(|e| Error::from_stack(operation, BoxError::from(e)))?,
-            Stack::Service(service) => service
-                .clone()
-                .oneshot(request)
-                .await
-                .map_err(|e| Error::from_stack(operation, e))?,
-        };
+        let response = self
+            .service
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|e| Error::from_stack(operation, e))?;
         decode(operation, response)
     }
 }
@@ -164,7 +151,7 @@ fn decode<T: DeserializeOwned>(
 
 type LayerFn = Box<dyn FnOnce(ClientService) -> ClientService + Send>;
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]: every setting of the client, and of the transport under it, is here.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -182,14 +169,7 @@ type LayerFn = Box<dyn FnOnce(ClientService) -> ClientService + Send>;
 #[must_use]
 #[derive(Default)]
 pub struct ClientBuilder {
-    environment: Option<Environment>,
-    credentials: Option<ClientCredentials>,
-    token_source: Option<Arc<dyn TokenSource>>,
-    connect_timeout: Option<Duration>,
-    attempt_timeout: Option<Duration>,
-    operation_timeout: Option<Duration>,
-    retry: Option<RetryConfig>,
-    max_body_bytes: Option<usize>,
+    transport: TransportBuilder,
     rate_limit: Option<RateLimit>,
     service: Option<ClientService>,
     layers: Vec<LayerFn>,
@@ -198,21 +178,42 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("environment", &self.environment)
-            .field("credentials", &self.credentials)
-            .field("token_source", &self.token_source)
-            .field("operation_timeout", &self.operation_timeout)
+            .field("transport", &self.transport)
             .field("rate_limit", &self.rate_limit)
             .field("custom_service", &self.service.is_some())
             .field("layers", &self.layers.len())
-            .finish_non_exhaustive()
+            .finish()
     }
 }
+
+/// The environment variables [`ClientBuilder::from_env`] reads.
+const ENV_CLIENT_ID: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
+const ENV_CLIENT_SECRET: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
+const ENV_REGION: &str = "GENESYSCLOUD_REGION";
+const ENV_API_URL: &str = "GENESYSCLOUD_API_URL";
+const ENV_LOGIN_URL: &str = "GENESYSCLOUD_LOGIN_URL";
 
 impl ClientBuilder {
     /// A builder configured from the environment; see [`Client::from_env`].
     pub fn from_env() -> Result<ClientBuilder, Error> {
         ClientBuilder::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), with the variables given as pairs; e.g. those a
+    /// local test server hands out (`billing_sandbox::Sandbox::client_env`).
+    pub fn from_env_vars<K, V>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<ClientBuilder, Error>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let vars: Vec<(K, String)> = vars.into_iter().map(|(k, v)| (k, v.into())).collect();
+        ClientBuilder::from_env_with(|name| {
+            vars.iter()
+                .find(|(k, _)| k.as_ref() == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     /// Like [`from_env`](Self::from_env), reading each variable through `lookup` (for
@@ -227,33 +228,45 @@ impl ClientBuilder {
             setting,
             reason: "is not set".into(),
         };
-        let id = get("GENESYSCLOUD_OAUTHCLIENT_ID")
-            .ok_or_else(|| missing("GENESYSCLOUD_OAUTHCLIENT_ID"))?;
-        let secret = get("GENESYSCLOUD_OAUTHCLIENT_SECRET")
-            .ok_or_else(|| missing("GENESYSCLOUD_OAUTHCLIENT_SECRET"))?;
-        let environment = match (get("GENESYSCLOUD_API_URL"), get("GENESYSCLOUD_LOGIN_URL")) {
+        let invalid = |setting, e: BuildError| Error::Config {
+            setting,
+            reason: e.to_string(),
+        };
+        let id = get(ENV_CLIENT_ID).ok_or_else(|| missing(Setting::ClientId))?;
+        let secret = get(ENV_CLIENT_SECRET).ok_or_else(|| missing(Setting::ClientSecret))?;
+        let environment = match (get(ENV_API_URL), get(ENV_LOGIN_URL)) {
             (Some(api), Some(login)) => {
-                Environment::custom(&api, &login).map_err(|e| Error::Config {
-                    setting: "GENESYSCLOUD_API_URL / GENESYSCLOUD_LOGIN_URL",
-                    reason: e.to_string(),
+                Environment::custom(&api, &login).map_err(|e| match &e {
+                    BuildError::InvalidUrl { url, .. } if *url == login => {
+                        invalid(Setting::LoginUrl, e)
+                    }
+                    _ => invalid(Setting::ApiUrl, e),
                 })?
             }
-            (Some(api), None) => {
-                Environment::from_api_base_url(&api).map_err(|e| Error::Config {
-                    setting: "GENESYSCLOUD_API_URL",
-                    reason: e.to_string(),
-                })?
-            }
+            (Some(api), None) => Environment::from_api_base_url(&api).map_err(|e| {
+                if Environment::custom(&api, &api).is_ok() {
+                    // A valid URL whose host does not start with `api.`.
+                    Error::Config {
+                        setting: Setting::LoginUrl,
+                        reason: format!(
+                            "is not set and cannot be derived from {api} (its host does not \
+                             start with `api.`)"
+                        ),
+                    }
+                } else {
+                    invalid(Setting::ApiUrl, e)
+                }
+            })?,
             (None, Some(_)) => {
                 return Err(Error::Config {
-                    setting: "GENESYSCLOUD_API_URL",
-                    reason: "must be set when GENESYSCLOUD_LOGIN_URL is".into(),
+                    setting: Setting::ApiUrl,
+                    reason: format!("must be set when {ENV_LOGIN_URL} is"),
                 });
             }
             (None, None) => {
-                let region = match get("GENESYSCLOUD_REGION") {
+                let region = match get(ENV_REGION) {
                     Some(name) => name.parse::<Region>().map_err(|e| Error::Config {
-                        setting: "GENESYSCLOUD_REGION",
+                        setting: Setting::Region,
                         reason: e.to_string(),
                     })?,
                     None => Region::UsEast1,
@@ -266,59 +279,93 @@ impl ClientBuilder {
             .credentials(ClientCredentials::new(id, secret)))
     }
 
+    /// Changes transport settings that have no method here (e.g. a layer inside the retry
+    /// loop: [`TransportBuilder::attempt_layer`]).
+    pub fn transport(mut self, f: impl FnOnce(TransportBuilder) -> TransportBuilder) -> Self {
+        self.transport = f(self.transport);
+        self
+    }
+
     /// The region to talk to (API and login hosts).
     pub fn region(self, region: Region) -> Self {
-        self.environment(Environment::from_region(region))
+        self.transport(|t| t.region(region))
     }
 
     /// A custom pair of base URLs (private deployments, local servers).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = Some(environment);
-        self
+    pub fn environment(self, environment: Environment) -> Self {
+        self.transport(|t| t.environment(environment))
     }
 
     /// OAuth client credentials (client-credentials grant); tokens are fetched and refreshed as
-    /// needed.
-    pub fn credentials(mut self, credentials: ClientCredentials) -> Self {
-        self.credentials = Some(credentials);
-        self
+    /// needed. Replaces a token source.
+    pub fn credentials(self, credentials: ClientCredentials) -> Self {
+        self.transport(|t| t.credentials(credentials))
     }
 
     /// Where access tokens come from, instead of client credentials (e.g. a
-    /// [`StaticTokenSource`](billing_transport::StaticTokenSource) for a token you hold).
-    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
-        self.token_source = Some(source);
-        self
+    /// [`StaticTokenSource`](crate::StaticTokenSource) for a token you hold).
+    pub fn token_source(self, source: Arc<dyn TokenSource>) -> Self {
+        self.transport(|t| t.token_source(source))
     }
 
-    /// How long establishing a connection may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
+    /// How long establishing a connection may take (default 10 s).
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        self.transport(|t| t.connect_timeout(timeout))
     }
 
-    /// How long one attempt (inside the retry loop) may take.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = Some(timeout);
-        self
+    /// How long one attempt (inside the retry loop) may take (default 30 s).
+    pub fn attempt_timeout(self, timeout: Duration) -> Self {
+        self.transport(|t| t.attempt_timeout(timeout))
     }
 
-    /// How long a whole call, retries and waits included, may take.
-    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_timeout = Some(timeout);
-        self
+    /// How long a whole call, retries and waits included, may take (default 5 min).
+    pub fn operation_timeout(self, timeout: Duration) -> Self {
+        self.transport(|t| t.operation_timeout(timeout))
     }
 
-    /// Retry settings (attempts, backoff, the `Retry-After` cap, the classifier).
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
+    /// Retry settings (attempts, backoff, the `Retry-After` cap, budget, classifiers).
+    pub fn retry(self, retry: RetryConfig) -> Self {
+        self.transport(|t| t.retry(retry))
     }
 
-    /// The largest response body accepted.
-    pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = Some(limit);
-        self
+    /// The largest response body accepted, after decompression (default 64 MiB).
+    pub fn max_body_bytes(self, limit: usize) -> Self {
+        self.transport(|t| t.max_body_bytes(limit))
+    }
+
+    /// Ask for gzip-compressed answers (default on).
+    pub fn gzip(self, enabled: bool) -> Self {
+        self.transport(|t| t.gzip(enabled))
+    }
+
+    /// Proxy settings (default: from `HTTPS_PROXY`/`NO_PROXY`).
+    pub fn proxy(self, proxy: Proxy) -> Self {
+        self.transport(|t| t.proxy(proxy))
+    }
+
+    /// Appended to the `User-Agent` (`genesys-billing-rust/<version> <suffix>`).
+    pub fn user_agent_suffix(self, suffix: impl Into<String>) -> Self {
+        self.transport(|t| t.user_agent_suffix(suffix))
+    }
+
+    /// A header every request carries unless it sets its own.
+    pub fn default_header(self, name: HeaderName, value: HeaderValue) -> Self {
+        self.transport(|t| t.default_header(name, value))
+    }
+
+    /// Trust this root certificate too (a private CA, a TLS-inspecting proxy's CA).
+    pub fn add_root_certificate(self, certificate: Certificate) -> Self {
+        self.transport(|t| t.add_root_certificate(certificate))
+    }
+
+    /// Present this client certificate when a server asks for one (mutual TLS).
+    pub fn identity(self, identity: Identity) -> Self {
+        self.transport(|t| t.identity(identity))
+    }
+
+    /// The lowest TLS version accepted (default TLS 1.2).
+    pub fn min_tls_version(self, version: TlsVersion) -> Self {
+        self.transport(|t| t.min_tls_version(version))
     }
 
     /// A request rate shared by every call of the client and its clones.
@@ -343,9 +390,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the transport entirely with `service`: it receives requests with a relative URI
-    /// (path and query) and must answer with a buffered body. Region, credentials, timeouts and
-    /// retry settings are then unused.
+    /// Replaces the transport entirely with `service` (a test double, or a
+    /// [`Transport`](billing_transport::Transport) built elsewhere): it receives requests with a
+    /// relative URI (path and query) and must answer with a buffered body. The transport
+    /// settings of this builder are then unused.
     pub fn with_service<S>(mut self, service: S) -> Self
     where
         S: Service<Request<Bytes>, Response = Response<Bytes>> + Clone + Send + Sync + 'static,
@@ -358,60 +406,27 @@ impl ClientBuilder {
 
     /// Builds the client; fails naming the setting that is missing or invalid.
     pub fn build(self) -> Result<Client, Error> {
-        let transport = match self.service {
-            Some(service) => Stack::Service(service),
+        let mut service = match self.service {
+            Some(service) => service,
             None => {
-                let mut transport =
-                    Transport::builder().environment(self.environment.unwrap_or_default());
-                transport = match (self.credentials, self.token_source) {
-                    (Some(c), None) => transport.credentials(c),
-                    (None, Some(s)) => transport.token_source(s),
-                    (Some(_), Some(_)) => {
-                        return Err(Error::Config {
-                            setting: "credentials",
-                            reason: "set either credentials or a token source, not both".into(),
-                        });
-                    }
-                    (None, None) => {
-                        return Err(Error::Config { setting: "credentials", reason: "no credentials or token source; use credentials(…), token_source(…) or Client::from_env()".into() });
-                    }
-                };
-                if let Some(t) = self.connect_timeout {
-                    transport = transport.connect_timeout(t);
+                if !self.transport.authenticates() {
+                    return Err(Error::Config {
+                        setting: Setting::Credentials,
+                        reason: "no credentials or token source; use credentials(…), \
+                                 token_source(…) or Client::from_env()"
+                            .into(),
+                    });
                 }
-                if let Some(t) = self.attempt_timeout {
-                    transport = transport.attempt_timeout(t);
-                }
-                if let Some(t) = self.operation_timeout {
-                    transport = transport.operation_timeout(t);
-                }
-                if let Some(r) = self.retry {
-                    transport = transport.retry(r);
-                }
-                if let Some(limit) = self.max_body_bytes {
-                    transport = transport.max_body_bytes(limit);
-                }
-                let transport = transport.build().map_err(|e| Error::Config {
-                    setting: "transport",
+                let transport = self.transport.build().map_err(|e| Error::Config {
+                    setting: Setting::of(&e),
                     reason: e.to_string(),
                 })?;
-                Stack::Transport(Arc::new(transport))
+                BoxCloneSyncService::new(transport.map_err(BoxError::from))
             }
         };
-        let service = if self.layers.is_empty() {
-            transport
-        } else {
-            let mut service = match transport {
-                Stack::Transport(transport) => BoxCloneSyncService::new(
-                    Arc::unwrap_or_clone(transport).map_err(BoxError::from),
-                ),
-                Stack::Service(service) => service,
-            };
-            for layer in self.layers {
-                service = layer(service);
-            }
-            Stack::Service(service)
-        };
+        for layer in self.layers {
+            service = layer(service);
+        }
         Ok(Client {
             service,
             limiter: self.rate_limit.map(|r| Arc::new(r.limiter())),

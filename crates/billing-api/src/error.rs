@@ -7,7 +7,8 @@ use std::fmt;
 use std::time::Duration;
 
 use billing_models::{BillingUsageReport, ErrorBody};
-use billing_transport::{AuthError, BoxError, TransportError};
+use billing_transport::headers::retry_after;
+use billing_transport::{AuthError, BoxError, BuildError, TransportError};
 use bytes::Bytes;
 use http::StatusCode;
 
@@ -29,8 +30,8 @@ pub enum Error {
     /// The client could not be configured: a setting is missing or invalid.
     #[error("configuration: {setting}: {reason}")]
     Config {
-        /// The setting, e.g. `GENESYSCLOUD_REGION` or `credentials`.
-        setting: &'static str,
+        /// Which setting.
+        setting: Setting,
         /// What is wrong.
         reason: String,
     },
@@ -138,6 +139,64 @@ impl Error {
     }
 }
 
+/// A setting of [`ClientBuilder`](crate::ClientBuilder) (or the environment variable that
+/// stands for it), as named by [`Error::Config`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The OAuth client id (`GENESYSCLOUD_OAUTHCLIENT_ID`).
+    ClientId,
+    /// The OAuth client secret (`GENESYSCLOUD_OAUTHCLIENT_SECRET`).
+    ClientSecret,
+    /// Credentials or a token source as a whole.
+    Credentials,
+    /// The region (`GENESYSCLOUD_REGION`).
+    Region,
+    /// The API base URL (`GENESYSCLOUD_API_URL`).
+    ApiUrl,
+    /// The login base URL (`GENESYSCLOUD_LOGIN_URL`).
+    LoginUrl,
+    /// TLS: a root certificate, the client identity, the TLS library.
+    Tls,
+    /// The user agent or a default header.
+    Header,
+}
+
+impl Setting {
+    /// The environment variable that stands for this setting, if there is one.
+    pub fn env_var(self) -> Option<&'static str> {
+        match self {
+            Setting::ClientId => Some("GENESYSCLOUD_OAUTHCLIENT_ID"),
+            Setting::ClientSecret => Some("GENESYSCLOUD_OAUTHCLIENT_SECRET"),
+            Setting::Region => Some("GENESYSCLOUD_REGION"),
+            Setting::ApiUrl => Some("GENESYSCLOUD_API_URL"),
+            Setting::LoginUrl => Some("GENESYSCLOUD_LOGIN_URL"),
+            Setting::Credentials | Setting::Tls | Setting::Header => None,
+        }
+    }
+
+    /// The setting a transport build error is about.
+    pub(crate) fn of(error: &BuildError) -> Setting {
+        match error {
+            BuildError::UnknownRegion(_) => Setting::Region,
+            BuildError::InvalidHeader { .. } => Setting::Header,
+            BuildError::Tls(_) => Setting::Tls,
+            _ => Setting::ApiUrl,
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match (self, self.env_var()) {
+            (_, Some(var)) => var,
+            (Setting::Credentials, _) => "credentials",
+            (Setting::Tls, _) => "TLS",
+            _ => "headers",
+        })
+    }
+}
+
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
@@ -195,11 +254,7 @@ impl ServiceError {
     ) -> ServiceError {
         let (parts, body) = response.into_parts();
         let correlation_id = correlation_id(&parts.headers);
-        let retry_after = parts
-            .headers
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after(&parts.headers);
         let parsed = serde_json::from_slice::<ErrorBody>(&body).ok();
         ServiceError {
             operation,
@@ -290,23 +345,9 @@ pub(crate) fn failing_path<T: serde::de::DeserializeOwned>(body: &[u8]) -> Strin
     }
 }
 
-/// The `ININ-Correlation-Id` header (matched case-insensitively, as HTTP headers are).
+/// The `ININ-Correlation-Id` header, owned.
 pub(crate) fn correlation_id(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get("inin-correlation-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    if let Ok(seconds) = value.trim().parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value.trim()).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or_default(),
-    )
+    billing_transport::headers::correlation_id(headers).map(str::to_owned)
 }
 
 /// The first `max` characters of a body, lossily decoded.

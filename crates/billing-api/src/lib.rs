@@ -1,5 +1,22 @@
 //! The typed client for the Genesys Cloud (PureCloud) Billing API.
 //!
+//! # What you need first
+//!
+//! | to… | use |
+//! |---|---|
+//! | make a client from `GENESYSCLOUD_*` variables | [`Client::from_env`] |
+//! | set region, credentials, timeouts, retries, TLS, proxy, rate limit, layers | [`Client::builder`] → [`ClientBuilder`] |
+//! | call an operation | one method per operation on [`Client`], named after its operation id |
+//! | wait for a billable usage report | [`Client::wait_for_billable_usage`] |
+//! | fetch many trustor orgs' overviews | [`Client::trustee_overviews`] |
+//! | tell failures apart | [`Error`] and its predicates ([`Error::is_auth`], [`Error::is_rate_limited`], [`Error::correlation_id`], …) |
+//! | read the answers | [`models`] |
+//! | test without an account | `billing_sandbox::Sandbox` and [`ClientBuilder::from_env_vars`]`(sandbox.client_env())` |
+//!
+//! The transport's own types that a configuration names ([`ClientCredentials`], [`Region`],
+//! [`RetryConfig`], [`Proxy`], [`Certificate`], …) are re-exported here; the rest of it is
+//! [`transport`].
+//!
 //! # A first program
 //!
 //! ```no_run
@@ -56,13 +73,16 @@ pub mod signin;
 mod waiter;
 
 pub use billing_models as models;
-pub use billing_transport::ProxyConfig;
+/// The transport under the client, for what the re-exports below do not cover (its layers,
+/// the retry table's rules, the platform's headers).
+pub use billing_transport as transport;
 pub use billing_transport::{
-    AccessToken, AuthError, ClientCredentials, Environment, Region, RetryConfig, StaticTokenSource,
-    TimeoutKind, TokenSource, TransportError,
+    AccessToken, AuthError, Certificate, ClientCredentials, Environment, Identity, Proxy, Region,
+    RetryBudget, RetryClassifier, RetryConfig, RetryContext, RetryDecision, StaticTokenSource,
+    TimeoutKind, TlsVersion, TokenSource, TransportBuilder, TransportError, async_trait,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
-pub use error::{DecodeError, Error, ServiceError};
+pub use error::{DecodeError, Error, ServiceError, Setting};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
 pub use request::Operation;

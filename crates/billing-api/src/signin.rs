@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use billing_transport::{
-    AccessToken, AuthError, DEFAULT_ATTEMPT_TIMEOUT, Environment, ProxyConfig, StaticTokenSource,
+    AccessToken, AuthError, DEFAULT_ATTEMPT_TIMEOUT, Environment, Proxy, StaticTokenSource,
     TokenForm, request_token,
 };
 use bytes::Bytes;
@@ -65,7 +65,7 @@ pub struct SignIn {
     redirect_uri: Option<String>,
     timeout: Duration,
     exchange_timeout: Duration,
-    proxy: ProxyConfig,
+    proxy: Proxy,
 }
 
 impl SignIn {
@@ -78,7 +78,7 @@ impl SignIn {
             redirect_uri: None,
             timeout: DEFAULT_SIGN_IN_TIMEOUT,
             exchange_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            proxy: ProxyConfig::from_env(),
+            proxy: Proxy::from_env(),
         }
     }
 
@@ -103,7 +103,7 @@ impl SignIn {
     }
 
     /// The proxy for the code exchange (default: `HTTPS_PROXY` and friends, as the transport).
-    pub fn proxy(mut self, proxy: ProxyConfig) -> SignIn {
+    pub fn proxy(mut self, proxy: Proxy) -> SignIn {
         self.proxy = proxy;
         self
     }
@@ -237,7 +237,7 @@ pub struct PendingSignIn {
     client_id: String,
     timeout: Duration,
     exchange_timeout: Duration,
-    proxy: ProxyConfig,
+    proxy: Proxy,
 }
 
 impl fmt::Debug for PendingSignIn {

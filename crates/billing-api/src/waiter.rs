@@ -1,10 +1,12 @@
 //! Waiting for a billable usage report: the service answers `InProgress` until the report is
 //! built, and asks the caller to "wait a few seconds, then try the same request again".
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use billing_models::{BillingUsageReport, BillingUsageReportStatus};
 use chrono::{DateTime, Utc};
+// tokio's clock, so that a test on paused time drives the deadline.
+use tokio::time::Instant;
 
 use crate::{Client, Error};
 

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use billing_api::{Client, Environment, Error, RetryConfig, StaticTokenSource};
+use billing_api::{Client, ClientBuilder, Environment, Error, RetryConfig, StaticTokenSource};
 use billing_sandbox::{Fault, FaultRule, Sandbox};
 use chrono::{TimeZone, Utc};
 use http::StatusCode;
@@ -115,8 +115,8 @@ async fn end_before_start_is_a_400_from_the_service() {
 #[tokio::test]
 async fn a_refused_token_is_a_401_service_error_after_one_refresh_attempt() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let client = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .token_source(Arc::new(StaticTokenSource::new(
             "not-a-token-the-sandbox-issued",
         )))
@@ -158,8 +158,8 @@ async fn revoked_tokens_are_replaced_transparently() {
 #[tokio::test]
 async fn wrong_secret_is_a_transport_auth_error_with_the_oauth_error() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let client = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
+    let client = ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .credentials(billing_api::ClientCredentials::new(
             sandbox.client_id(),
             "wrong-secret-value",
@@ -282,7 +282,7 @@ async fn persistent_500_and_503_end_as_service_errors_after_bounded_attempts() {
         assert_readable(&err, status, code);
         assert_eq!(
             api_requests(&sandbox),
-            RetryConfig::default().attempts() as usize,
+            RetryConfig::default().max_attempts as usize,
             "GETs are idempotent: retried, boundedly"
         );
     }

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use billing_api::{Client, ClientBuilder, Error};
+use billing_api::{Client, ClientBuilder, Error, Setting};
 use billing_sandbox::Sandbox;
 use bytes::Bytes;
 use http::{Request, Response};
@@ -189,7 +189,7 @@ async fn from_env_reaches_a_custom_api_url() {
 fn building_without_credentials_names_them() {
     match Client::builder().build() {
         Err(Error::Config {
-            setting: "credentials",
+            setting: Setting::Credentials,
             ..
         }) => {}
         other => panic!("{other:?}"),

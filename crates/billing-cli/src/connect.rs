@@ -8,9 +8,7 @@ use std::sync::Arc;
 use billing_api::profile::{
     Auth, ConfigError, DEFAULT_PROFILE, Overrides, Profile, Secret, Settings,
 };
-use billing_api::{
-    Client, ClientBuilder, ClientCredentials, Environment, RateLimit, StaticTokenSource,
-};
+use billing_api::{Client, ClientBuilder, RateLimit, StaticTokenSource};
 use billing_sandbox::Sandbox;
 
 use crate::cli::Connection;
@@ -47,15 +45,8 @@ pub(crate) async fn connect(
             .await
             .map_err(|e| Failure::new(Exit::Failure, format!("cannot start the sandbox: {e}")))?;
         tracing::debug!(base_url = sandbox.base_url(), "sandbox started in-process");
-        let environment = Environment::custom(sandbox.base_url(), sandbox.base_url())
-            .map_err(|e| Failure::new(Exit::Failure, format!("sandbox URL: {e}")))?;
-        let builder =
-            Client::builder()
-                .environment(environment)
-                .credentials(ClientCredentials::new(
-                    sandbox.client_id(),
-                    sandbox.client_secret(),
-                ));
+        let builder = ClientBuilder::from_env_vars(sandbox.client_env())
+            .map_err(|e| Failure::new(Exit::Failure, format!("sandbox: {e}")))?;
         (builder, Some(sandbox), AuthKind::ClientCredentials)
     } else {
         let (builder, auth) = builder_from(connection)?;
@@ -143,12 +134,6 @@ fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind), Fa
         settings,
         profile_name,
     } = resolve(connection, None)?;
-    if let Some(proxy) = &settings.proxy {
-        eprintln!(
-            "note: the proxy of {} is used for `login` only; API requests use HTTPS_PROXY",
-            proxy.source
-        );
-    }
     let builder = settings.configure(Client::builder());
     tracing::debug!(
         environment = %settings.environment.value.api_base(),

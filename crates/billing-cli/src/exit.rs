@@ -40,15 +40,9 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
-/// Whether the credentials (or the token made from them) were refused — not when the token
-/// endpoint could not be reached or failed on its side ([`Error::is_auth`]).
-pub fn credentials_refused(error: &Error) -> bool {
-    error.is_auth()
-}
-
 /// The exit code for an SDK error.
 pub fn exit_for(error: &Error) -> Exit {
-    if credentials_refused(error) {
+    if error.is_auth() {
         Exit::Auth
     } else if error.is_rate_limited() {
         Exit::RateLimited
@@ -63,7 +57,7 @@ pub fn exit_for(error: &Error) -> Exit {
 
 /// What a person should do about `error`, if there is something to say beyond its message.
 pub fn hint_for(error: &Error) -> Option<String> {
-    if credentials_refused(error) {
+    if error.is_auth() {
         return Some(
             "the credentials come from --client-id/--client-secret or \
              GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET; also check that \
@@ -207,7 +201,7 @@ mod tests {
     #[test]
     fn config_errors_are_usage_errors() {
         let error = Error::Config {
-            setting: "GENESYSCLOUD_REGION",
+            setting: billing_api::Setting::Region,
             reason: "unknown".into(),
         };
         assert_eq!(exit_for(&error), Exit::Usage);

@@ -453,6 +453,23 @@ fn missing_credentials_are_a_usage_error() {
 }
 
 #[test]
+fn an_api_url_without_api_asks_for_the_login_url() {
+    let output = run(
+        bin()
+            .args(["--api-url", "https://billing.example.internal"])
+            .args(["--client-id", "id", "--client-secret", SECRET])
+            .arg("usage")
+            .args(OCTOBER),
+        2,
+    );
+    insta::assert_snapshot!(stderr(&output), @r"
+    error: configuration: --login-url / GENESYSCLOUD_LOGIN_URL: is not set and cannot be derived from https://billing.example.internal (its host does not start with `api.`)
+    hint: --region takes a name such as us_east_1 or eu_west_1 or a domain such as mypurecloud.ie; --api-url/--login-url take absolute URLs
+    ");
+    assert!(!stderr(&output).contains(SECRET));
+}
+
+#[test]
 fn credentials_come_from_the_environment_too() {
     let server = Server::start(|b| b);
     let output = run(

@@ -185,6 +185,24 @@ impl Sandbox {
         self.addr
     }
 
+    /// What a client needs to talk to this sandbox, as the environment variables the Genesys
+    /// tools read: `GENESYSCLOUD_API_URL` and `GENESYSCLOUD_LOGIN_URL` (both [`base_url`]),
+    /// `GENESYSCLOUD_OAUTHCLIENT_ID` and `GENESYSCLOUD_OAUTHCLIENT_SECRET`. Hand them to
+    /// `billing_api::ClientBuilder::from_env_vars`, or to a child process.
+    ///
+    /// [`base_url`]: Sandbox::base_url
+    pub fn client_env(&self) -> [(&'static str, String); 4] {
+        [
+            ("GENESYSCLOUD_API_URL", self.base_url().to_owned()),
+            ("GENESYSCLOUD_LOGIN_URL", self.base_url().to_owned()),
+            ("GENESYSCLOUD_OAUTHCLIENT_ID", self.client_id().to_owned()),
+            (
+                "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+                self.client_secret().to_owned(),
+            ),
+        ]
+    }
+
     /// The client id the token endpoint accepts.
     pub fn client_id(&self) -> &str {
         &self.shared.config.client_id

@@ -52,6 +52,21 @@ pub enum TransportError {
         #[source]
         source: BoxError,
     },
+    /// The TLS handshake failed: the server's certificate is not trusted or not for this host,
+    /// the server wanted a client certificate, or there is no common protocol version. Not
+    /// retried: another attempt would meet the same certificate. (Under TLS 1.3 a server checks
+    /// a client certificate after the client's side of the handshake is done, so a missing one
+    /// shows as the server closing the connection: an [`Io`](TransportError::Io) error.)
+    #[error(
+        "TLS with {host} failed (an untrusted certificate, a missing client certificate, or no common TLS version)"
+    )]
+    Tls {
+        /// Host (and port, if any) of the TLS server.
+        host: String,
+        /// The TLS library's own error.
+        #[source]
+        source: BoxError,
+    },
     /// A timeout elapsed.
     #[error("{kind} timeout elapsed after {after:?}")]
     Timeout {

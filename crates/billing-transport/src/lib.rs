@@ -2,7 +2,25 @@
 //! knows regions, OAuth client credentials, retries, timeouts and limits — and never parses an API
 //! body (only the OAuth token reply).
 //!
-//! # The default stack
+//! # What you configure
+//!
+//! Everything goes through one [`TransportBuilder`] (and, one level up, `billing_api`'s
+//! `ClientBuilder`, which owns one):
+//!
+//! | what | with |
+//! |---|---|
+//! | where | [`Region`] or [`Environment`] |
+//! | who | [`ClientCredentials`], or any [`TokenSource`] such as [`StaticTokenSource`] |
+//! | how long | connect, attempt and operation timeouts |
+//! | how often | [`RetryConfig`] (attempts, backoff, `Retry-After` cap, [`RetryBudget`], [`RetryClassifier`]s) |
+//! | how much | the body cap (after gzip decompression) |
+//! | how | [`Proxy`], TLS ([`Certificate`], [`Identity`], [`TlsVersion`]), user agent, default headers |
+//! | what else | your tower layers around the stack or around each attempt; [`Transport::from_service`] |
+//!
+//! Errors: [`TransportError`] (with [`AuthError`] and [`TimeoutKind`]) when a call fails,
+//! [`BuildError`] when a setting is wrong. The layers themselves, for use on their own, are in
+//! [`layers`]; the retry table's rules in [`retry`]; the platform's response headers in
+//! [`headers`].
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -56,14 +74,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each layer is also usable alone: [`TraceLayer`], [`TimeoutLayer`], [`RetryLayer`],
-//! [`AuthLayer`], [`BaseUrlLayer`] over an [`HttpClient`]. [`Transport::from_service`] replaces
-//! the whole transport.
-//!
 //! # Why the layers are in this order
 //!
 //! Outermost first: **trace → operation timeout → retry → attempt timeout → auth → base URL /
-//! headers → hyper**.
+//! headers → HTTP client**.
 //!
 //! * **Trace outermost**: one span per operation covers everything below — every attempt, every
 //!   backoff wait, the token fetch — so its elapsed time is what the caller waited, and its
@@ -81,60 +95,53 @@
 //! * **Base URL / headers inside auth**: layers above (including user layers and the retry
 //!   classifier) see the request as the API layer built it — a relative path — and only the
 //!   last step before the wire decides the host. Because auth cannot see the final host, the
-//!   [`HttpClient`] checks it and refuses an `Authorization` header over plain HTTP to a
+//!   HTTP client checks it and refuses an `Authorization` header over plain HTTP to a
 //!   non-loopback host.
-//! * **hyper innermost**: buffered `Bytes` bodies make every request replayable and let the body
-//!   cap be enforced while streaming.
+//! * **HTTP client innermost**: buffered `Bytes` bodies make every request replayable and let
+//!   the body cap be enforced while streaming.
 //!
 //! # HTTP details
 //!
 //! hyper-util's pooled client over hyper-tls (native TLS): HTTP/1.1 keep-alive, HTTP/2 when the
-//! server offers it through ALPN. Redirects are not followed. Plain HTTP carries credentials only
-//! to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`). `HTTPS_PROXY`/`https_proxy`,
-//! `ALL_PROXY`/`all_proxy` and `NO_PROXY`/`no_proxy` are read at build time (hyper-util's
-//! matcher, curl's rules) and HTTPS requests are tunnelled through the proxy with `CONNECT`;
-//! only `http://` proxy URLs are supported, and plain-HTTP destinations always go direct (see
-//! [`ProxyConfig`]).
+//! server offers it through ALPN; gzip asked for and decompressed. Redirects are not followed.
+//! Plain HTTP carries credentials only to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`).
+//! HTTPS requests go through an `http://` proxy with `CONNECT` when [`Proxy`] says so (by
+//! default from `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY`, curl's rules); plain-HTTP destinations
+//! always go direct.
 //!
 //! # Secrets
 //!
 //! The client secret ([`ClientCredentials`]) and tokens ([`AccessToken`]) are redacting newtypes
-//! over [`secrecy::SecretString`]; `Authorization` header values are marked sensitive; no error
+//! over `secrecy::SecretString`; `Authorization` header values are marked sensitive; no error
 //! message, `Debug` output or tracing field contains them.
 
-mod auth;
-mod base_url;
 mod error;
-mod http;
+pub mod headers;
+mod hyper_client;
+pub mod layers;
 mod meta;
 mod oauth;
+mod proxy;
 mod region;
-mod retry;
-mod timeout;
+pub mod retry;
+mod tls;
 mod token;
-mod trace;
 mod transport;
 
-pub use crate::auth::{Auth, AuthFuture, AuthLayer};
-pub use crate::base_url::{BaseUrl, BaseUrlFuture, BaseUrlLayer, default_user_agent};
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
-pub use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, HttpFuture,
-    ProxyConfig, ProxyMatcher,
-};
-pub use crate::meta::{Attempts, RequestMeta, clone_request, is_idempotent};
+pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
+pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
 pub use crate::oauth::{TokenForm, TokenReply, request_token};
+pub use crate::proxy::Proxy;
 pub use crate::region::{Environment, Region, UnknownRegionError};
 pub use crate::retry::{
-    DEFAULT_RETRY_AFTER_CAP, DefaultClassifier, RetryClassifier, RetryConfig, RetryContext,
-    RetryDecision, RetryLayer, RetryPolicy, retry_after,
+    DEFAULT_RETRY_AFTER_CAP, RetryBudget, RetryClassifier, RetryConfig, RetryContext, RetryDecision,
 };
-pub use crate::timeout::{Timeout, TimeoutFuture, TimeoutLayer};
+pub use crate::tls::{Certificate, Identity, TlsVersion};
 pub use crate::token::{
     AccessToken, ClientCredentials, ClientCredentialsTokenSource, DEFAULT_REFRESH_MARGIN,
     StaticTokenSource, TokenSource,
 };
-pub use crate::trace::{CORRELATION_ID_HEADER, Trace, TraceFuture, TraceLayer};
 pub use crate::transport::{
     BoxTransportService, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, Transport,
     TransportBuilder,
@@ -142,5 +149,3 @@ pub use crate::transport::{
 
 /// Re-exported for implementing [`TokenSource`].
 pub use async_trait::async_trait;
-/// Re-exported: the budget trait and tower's default budget for [`RetryConfig::budget`].
-pub use tower::retry::budget::{Budget, TpsBudget};

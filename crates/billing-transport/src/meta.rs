@@ -82,7 +82,7 @@ impl AttemptCounter {
 }
 
 /// A copy of a buffered request (the body is `Bytes`, so this is cheap), extensions included.
-pub fn clone_request(req: &Request<Bytes>) -> Request<Bytes> {
+pub(crate) fn clone_request(req: &Request<Bytes>) -> Request<Bytes> {
     let mut copy = Request::new(req.body().clone());
     *copy.method_mut() = req.method().clone();
     *copy.uri_mut() = req.uri().clone();

@@ -8,11 +8,11 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response};
 
-use crate::base_url::default_user_agent;
 use crate::error::{AuthError, TimeoutKind, TransportError};
-use crate::http::{HttpClient, ProxyConfig};
+use crate::headers::{default_user_agent, retry_after};
+use crate::hyper_client::HttpSettings;
+use crate::proxy::Proxy;
 use crate::region::{Environment, credentials_allowed};
-use crate::retry::retry_after;
 use crate::token::AccessToken;
 
 /// A successful answer of `POST {login}/oauth/token`: `access_token`, `token_type`,
@@ -129,7 +129,7 @@ impl fmt::Debug for TokenForm<'_> {
 pub async fn request_token(
     environment: &Environment,
     form: TokenForm<'_>,
-    proxy: ProxyConfig,
+    proxy: Proxy,
     timeout: Duration,
 ) -> Result<TokenReply, AuthError> {
     let token_url = environment.token_url();
@@ -146,10 +146,12 @@ pub async fn request_token(
         .header(USER_AGENT, HeaderValue::from_static(default_user_agent()))
         .body(Bytes::from(body))
         .map_err(|e| AuthError::Other(e.into()))?;
-    let http = HttpClient::builder()
-        .proxy(proxy)
-        .build()
-        .map_err(|e| AuthError::Other(e.into()))?;
+    let http = HttpSettings {
+        proxy,
+        ..HttpSettings::default()
+    }
+    .build()
+    .map_err(|e| AuthError::Other(e.into()))?;
     let response = match tokio::time::timeout(timeout, http.send(request)).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => return Err(AuthError::TokenRequest(Box::new(error))),
@@ -229,7 +231,7 @@ mod tests {
         let error = request_token(
             &environment,
             TokenForm(&form),
-            ProxyConfig::none(),
+            Proxy::none(),
             Duration::from_secs(1),
         )
         .await

@@ -13,12 +13,15 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use crate::base_url::default_user_agent;
-use crate::error::{AuthError, BuildError, TimeoutKind, TransportError};
-use crate::http::HttpClient;
+use tower::{ServiceBuilder, ServiceExt};
+
+use crate::error::{AuthError, BuildError};
+use crate::headers::default_user_agent;
+use crate::hyper_client::HttpClient;
+use crate::layers::{RetryLayer, TimeoutLayer};
 use crate::oauth::{TokenReply, token_endpoint_error};
 use crate::region::{Environment, credentials_allowed};
-use crate::retry::{RetryConfig, retry_after};
+use crate::retry::{RetryConfig, TokenEndpointClassifier};
 
 /// An OAuth client id and secret (Genesys Cloud "client credentials" grant).
 ///
@@ -151,13 +154,6 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// next [`token`](TokenSource::token) call fetches a new one.
     fn invalidate(&self, rejected: &AccessToken);
 
-    /// A valid token that is at hand without waiting (a cached one), if any: what
-    /// [`token`](TokenSource::token) would answer at once. The auth layer asks this first and
-    /// calls `token` only on `None` (the default), which saves a boxed future per request.
-    fn cached_token(&self) -> Option<AccessToken> {
-        None
-    }
-
     /// Whether a new token can be had after [`invalidate`](TokenSource::invalidate); when `false`
     /// the auth layer does not replay a request after a 401.
     fn can_refresh(&self) -> bool {
@@ -183,10 +179,6 @@ impl TokenSource for StaticTokenSource {
     }
 
     fn invalidate(&self, _rejected: &AccessToken) {}
-
-    fn cached_token(&self) -> Option<AccessToken> {
-        Some(self.0.clone())
-    }
 
     fn can_refresh(&self) -> bool {
         false
@@ -218,8 +210,10 @@ struct CachedToken {
 ///   expires, or until the API rejects it with 401.
 /// * Single flight: when many requests need a token at once, one token request is made and the
 ///   others wait for its result.
-/// * The token request is retried on 429 (honouring `Retry-After` up to the retry cap), on 5xx
-///   and on connection failures, with the same bounded attempts and backoff as API requests.
+/// * The token request goes through the same retry engine as API requests (bounded attempts,
+///   backoff, budget): a 429 or 5xx without `Retry-After` and a failure to connect or to get an
+///   answer are retried; a 429 or 5xx with `Retry-After` is handed back, so the API request's
+///   retry loop waits outside its attempt timeout, and no token request is made before then.
 /// * A failure becomes [`AuthError::TokenEndpoint`] carrying the HTTP status and the OAuth
 ///   `error` / `error_description`.
 pub struct ClientCredentialsTokenSource {
@@ -233,7 +227,7 @@ pub struct ClientCredentialsTokenSource {
     cached: Mutex<Option<CachedToken>>,
     blocked: Mutex<Option<Backoff>>,
     refresh: tokio::sync::Mutex<()>,
-    requests: AtomicU64,
+    requests: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for ClientCredentialsTokenSource {
@@ -278,12 +272,12 @@ impl ClientCredentialsTokenSource {
             cached: Mutex::new(None),
             blocked: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
-            requests: AtomicU64::new(0),
+            requests: Arc::new(AtomicU64::new(0)),
         })
     }
 
-    /// Attempts, backoff and `Retry-After` cap for the token request (default:
-    /// [`RetryConfig::default`]; the classifier and budget are not used here).
+    /// Attempts, backoff, `Retry-After` cap and budget for the token request (default:
+    /// [`RetryConfig::default`]). Its classifiers are not used: the token request has its own.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
@@ -321,81 +315,68 @@ impl ClientCredentialsTokenSource {
             .map(|c| c.token.clone())
     }
 
+    /// One token request, through the same retry engine as API requests (with the token
+    /// endpoint's classification) and bounded per attempt by the attempt timeout.
     async fn fetch(&self) -> Result<CachedToken, AuthError> {
-        let basic = self.credentials.basic_auth()?;
-        let body = Bytes::from(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("grant_type", "client_credentials")
-                .finish(),
-        );
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let request = Request::builder()
-                .method(Method::POST)
-                .uri(self.token_url.clone())
-                .header(AUTHORIZATION, basic.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(ACCEPT, "application/json")
-                .header(USER_AGENT, self.user_agent.clone())
-                .body(body.clone())
-                .map_err(|e| AuthError::Other(e.into()))?;
-            self.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome =
-                match tokio::time::timeout(self.attempt_timeout, self.http.send(request)).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => Err(TransportError::Timeout {
-                        kind: TimeoutKind::Attempt,
-                        after: self.attempt_timeout,
-                    }),
-                };
-            let delay = match &outcome {
-                Ok(response) if response.status().is_success() => {
-                    return self.parse_reply(response);
-                }
-                Ok(response)
-                    if response.status() == StatusCode::TOO_MANY_REQUESTS
-                        || response.status().is_server_error() =>
-                {
-                    match retry_after(response.headers()) {
-                        // A wait the endpoint asks for is not slept here, inside the caller's
-                        // attempt timeout: it goes back to the retry layer with the error.
-                        Some(wait) => {
-                            let until = Instant::now() + wait;
-                            *self.blocked.lock().unwrap_or_else(|p| p.into_inner()) =
-                                Some(Backoff {
-                                    status: response.status(),
-                                    until,
-                                });
-                            return Err(token_endpoint_error(response));
-                        }
-                        None => Some(self.retry.backoff(attempt)),
-                    }
-                }
-                Ok(_) => None,
-                Err(
-                    TransportError::Connect { .. }
-                    | TransportError::Timeout { .. }
-                    | TransportError::Io { .. },
-                ) => Some(self.retry.backoff(attempt)),
-                Err(_) => None,
-            };
-            tracing::debug!(
-                attempt,
-                status = outcome.as_ref().ok().map(|r| r.status().as_u16()),
-                retry_in_ms = delay.map(|d| d.as_millis() as u64),
-                "token request failed"
-            );
-            match delay {
-                Some(wait) if attempt < self.retry.max_attempts => tokio::time::sleep(wait).await,
-                _ => {
-                    return Err(match outcome {
-                        Ok(response) => token_endpoint_error(&response),
-                        Err(e) => AuthError::TokenRequest(Box::new(e)),
-                    });
-                }
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .finish();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(self.token_url.clone())
+            .header(AUTHORIZATION, self.credentials.basic_auth()?)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, self.user_agent.clone())
+            .body(Bytes::from(body))
+            .map_err(|e| AuthError::Other(e.into()))?;
+        let requests = self.requests.clone();
+        let retry = self
+            .retry
+            .clone()
+            .with_classifiers(vec![Arc::new(TokenEndpointClassifier)]);
+        let service = ServiceBuilder::new()
+            .layer(RetryLayer::new(retry))
+            .layer(TimeoutLayer::attempt(self.attempt_timeout))
+            .map_request(move |request: Request<Bytes>| {
+                requests.fetch_add(1, Ordering::Relaxed);
+                request
+            })
+            .service(self.http.clone());
+        let response = match service.oneshot(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::debug!(error = %error, "token request failed");
+                return Err(AuthError::TokenRequest(Box::new(error)));
             }
+        };
+        if response.status().is_success() {
+            return self.parse_reply(&response);
         }
+        tracing::debug!(
+            status = response.status().as_u16(),
+            "token endpoint refused"
+        );
+        let error = token_endpoint_error(&response);
+        let throttled = response.status() == StatusCode::TOO_MANY_REQUESTS
+            || response.status().is_server_error();
+        if let (
+            true,
+            AuthError::TokenEndpoint {
+                status,
+                retry_after: Some(wait),
+                ..
+            },
+        ) = (throttled, &error)
+        {
+            // Asked to wait: no token request before then. The wait itself is taken by the API
+            // request's retry loop, outside its attempt timeout.
+            *self.blocked.lock().unwrap_or_else(|p| p.into_inner()) = Some(Backoff {
+                status: *status,
+                until: Instant::now() + *wait,
+            });
+        }
+        Err(error)
     }
 
     fn parse_reply(&self, response: &Response<Bytes>) -> Result<CachedToken, AuthError> {
@@ -443,10 +424,6 @@ impl TokenSource for ClientCredentialsTokenSource {
         let token = fresh.token.clone();
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh);
         Ok(token)
-    }
-
-    fn cached_token(&self) -> Option<AccessToken> {
-        self.cached_valid()
     }
 
     fn invalidate(&self, rejected: &AccessToken) {

@@ -1,4 +1,5 @@
-//! The default stack, assembled: [`Transport`] and its [`TransportBuilder`].
+//! The default stack, assembled: [`Transport`] and the one place its settings live,
+//! [`TransportBuilder`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,25 +7,24 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response};
-use tower::retry::Retry;
-use tower::util::{BoxCloneSyncService, Either};
+use http::header::{ACCEPT, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
+use tower_http::set_header::SetRequestHeaderLayer;
 
-use crate::auth::{Auth, AuthLayer};
-use crate::base_url::{BaseUrl, BaseUrlLayer, default_user_agent};
 use crate::error::{BuildError, TransportError};
-use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HttpClient, HttpClientBuilder, ProxyConfig,
-};
+use crate::headers::default_user_agent;
+use crate::hyper_client::{HttpClient, HttpSettings};
+use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
+use crate::proxy::Proxy;
 use crate::region::{Environment, Region, credentials_allowed};
-use crate::retry::{RetryConfig, RetryLayer, RetryPolicy};
-use crate::timeout::{Timeout, TimeoutLayer};
+use crate::retry::RetryConfig;
+use crate::tls::{Certificate, Identity, TlsVersion};
 use crate::token::{ClientCredentials, ClientCredentialsTokenSource, TokenSource};
-use crate::trace::{Trace, TraceLayer};
 
 /// The type-erased service every layer of the stack is boxed into: cheap to clone, `Send + Sync`,
-/// with `Send` futures.
+/// with `Send` futures. User layers are written over it.
 pub type BoxTransportService = BoxCloneSyncService<Request<Bytes>, Response<Bytes>, TransportError>;
 
 /// Default per-attempt timeout: 30 s.
@@ -38,28 +38,8 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 /// cheap; clones share the connection pool, the token cache and the retry budget.
 #[derive(Clone)]
 pub struct Transport {
-    service: Stack,
+    service: BoxTransportService,
     environment: Environment,
-}
-
-/// Below the attempt timeout: auth (when there are credentials) over the base URL over hyper, or
-/// a boxed service when attempt layers were added.
-type AttemptService =
-    Either<Auth<BaseUrl<HttpClient>>, Either<BaseUrl<HttpClient>, BoxTransportService>>;
-
-/// The default stack as one concrete type, so that a request through it allocates one boxed
-/// future (in [`Transport::call`]) instead of one per layer.
-type DefaultStack = Trace<Timeout<Retry<RetryPolicy, Timeout<AttemptService>>>>;
-
-/// The default stack, or any service after [`Transport::from_service`] / [`Transport::layer`] /
-/// [`TransportBuilder::layer`].
-// Not boxed on purpose: the default stack is cloned for every request (reference counts, no
-// allocation), which a `Box` would turn into an allocation per request.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone)]
-enum Stack {
-    Default(DefaultStack),
-    Boxed(BoxTransportService),
 }
 
 impl fmt::Debug for Transport {
@@ -88,7 +68,7 @@ impl Transport {
         S::Future: Send + 'static,
     {
         Transport {
-            service: Stack::Boxed(BoxCloneSyncService::new(service)),
+            service: BoxCloneSyncService::new(service),
             environment,
         }
     }
@@ -104,10 +84,9 @@ impl Transport {
             + 'static,
         <L::Service as Service<Request<Bytes>>>::Future: Send + 'static,
     {
-        let environment = self.environment.clone();
         Transport {
-            service: Stack::Boxed(BoxCloneSyncService::new(layer.layer(self.into_service()))),
-            environment,
+            service: BoxCloneSyncService::new(layer.layer(self.service)),
+            environment: self.environment,
         }
     }
 
@@ -118,18 +97,12 @@ impl Transport {
 
     /// The boxed service.
     pub fn into_service(self) -> BoxTransportService {
-        match self.service {
-            Stack::Default(stack) => BoxCloneSyncService::new(stack),
-            Stack::Boxed(service) => service,
-        }
+        self.service
     }
 
     /// Send one request through the stack.
     pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        match &self.service {
-            Stack::Default(stack) => stack.clone().oneshot(request).await,
-            Stack::Boxed(service) => service.clone().oneshot(request).await,
-        }
+        self.service.clone().oneshot(request).await
     }
 }
 
@@ -139,21 +112,16 @@ impl Service<Request<Bytes>> for Transport {
     type Future = <BoxTransportService as Service<Request<Bytes>>>::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        match &mut self.service {
-            Stack::Default(stack) => stack.poll_ready(cx),
-            Stack::Boxed(service) => service.poll_ready(cx),
-        }
+        self.service.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        match &mut self.service {
-            Stack::Default(stack) => Box::pin(stack.call(request)),
-            Stack::Boxed(service) => service.call(request),
-        }
+        self.service.call(request)
     }
 }
 
-enum AuthConfig {
+#[derive(Debug)]
+enum Authentication {
     None,
     Credentials(ClientCredentials),
     Source(Arc<dyn TokenSource>),
@@ -174,21 +142,22 @@ where
     Box::new(move |inner| BoxCloneSyncService::new(layer.layer(inner)))
 }
 
-/// Configures and builds the default [`Transport`].
+/// Every setting of the transport, and the stack built from them.
 ///
 /// Defaults: region `us_east_1`, no credentials, connect timeout 10 s, attempt timeout 30 s,
-/// operation timeout 5 min, [`RetryConfig::default`], body cap 64 MiB, proxy from the environment.
+/// operation timeout 5 min, [`RetryConfig::default`], body cap 64 MiB (decompressed), gzip on,
+/// proxy from the environment, the system's trusted roots, TLS 1.2 or later.
+#[must_use]
 pub struct TransportBuilder {
     environment: Environment,
-    auth: AuthConfig,
-    connect_timeout: Duration,
+    auth: Authentication,
+    http: HttpSettings,
+    http_client: Option<HttpClient>,
     attempt_timeout: Duration,
     operation_timeout: Duration,
     retry: RetryConfig,
-    max_body_bytes: usize,
     user_agent_suffix: Option<String>,
-    proxy: Option<ProxyConfig>,
-    http_client: Option<HttpClient>,
+    default_headers: HeaderMap,
     outer_layers: Vec<Wrap>,
     attempt_layers: Vec<Wrap>,
 }
@@ -197,15 +166,14 @@ impl Default for TransportBuilder {
     fn default() -> Self {
         TransportBuilder {
             environment: Environment::default(),
-            auth: AuthConfig::None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            auth: Authentication::None,
+            http: HttpSettings::default(),
+            http_client: None,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             retry: RetryConfig::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent_suffix: None,
-            proxy: None,
-            http_client: None,
+            default_headers: HeaderMap::new(),
             outer_layers: Vec::new(),
             attempt_layers: Vec::new(),
         }
@@ -214,20 +182,18 @@ impl Default for TransportBuilder {
 
 impl fmt::Debug for TransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let auth = match &self.auth {
-            AuthConfig::None => "none".to_owned(),
-            AuthConfig::Credentials(c) => format!("{c:?}"),
-            AuthConfig::Source(s) => format!("{s:?}"),
-        };
         f.debug_struct("TransportBuilder")
             .field("environment", &self.environment)
-            .field("auth", &auth)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("auth", &self.auth)
+            .field("http", &self.http)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
-            .field("max_body_bytes", &self.max_body_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
+            .field(
+                "default_headers",
+                &self.default_headers.keys().collect::<Vec<_>>(),
+            )
             .field("layers", &self.outer_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
             .finish_non_exhaustive()
@@ -246,23 +212,27 @@ impl TransportBuilder {
         self.environment(Environment::from_region(region))
     }
 
-    /// Authenticate with the client-credentials grant.
+    /// Authenticate with the client-credentials grant (replaces a token source).
     pub fn credentials(mut self, credentials: ClientCredentials) -> Self {
-        self.auth = AuthConfig::Credentials(credentials);
+        self.auth = Authentication::Credentials(credentials);
         self
     }
 
-    /// Authenticate with tokens from this source (e.g. a [`StaticTokenSource`]).
-    ///
-    /// [`StaticTokenSource`]: crate::StaticTokenSource
+    /// Authenticate with tokens from this source, e.g. a
+    /// [`StaticTokenSource`](crate::StaticTokenSource) (replaces credentials).
     pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
-        self.auth = AuthConfig::Source(source);
+        self.auth = Authentication::Source(source);
         self
+    }
+
+    /// Whether credentials or a token source are set.
+    pub fn authenticates(&self) -> bool {
+        !matches!(self.auth, Authentication::None)
     }
 
     /// TCP connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = timeout;
         self
     }
 
@@ -278,15 +248,21 @@ impl TransportBuilder {
         self
     }
 
-    /// Retry settings (also used for the token request).
+    /// Retry settings (also used for the token request, with its own classification).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Largest response body accepted (default 64 MiB).
+    /// Largest response body accepted, counted after decompression (default 64 MiB).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = limit;
+        self.http.max_body_bytes = limit;
+        self
+    }
+
+    /// Ask for gzip-compressed answers and decompress them (default on).
+    pub fn gzip(mut self, enabled: bool) -> Self {
+        self.http.gzip = enabled;
         self
     }
 
@@ -296,17 +272,51 @@ impl TransportBuilder {
         self
     }
 
-    /// Proxy settings (default: `HTTPS_PROXY`/`NO_PROXY` from the environment).
-    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
-        self.proxy = Some(proxy);
+    /// A header every API request carries unless it sets its own.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.insert(name, value);
         self
     }
 
-    /// Use this HTTP client (and its pool); connect timeout, body cap and proxy settings of this
-    /// builder are then ignored.
+    /// Proxy settings (default: [`Proxy::from_env`]).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Trust this root certificate too (a private CA, a TLS-inspecting proxy's CA).
+    pub fn add_root_certificate(mut self, certificate: Certificate) -> Self {
+        self.http.tls.roots.push(certificate);
+        self
+    }
+
+    /// Present this client certificate when a server asks for one (mutual TLS).
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.http.tls.identity = Some(identity);
+        self
+    }
+
+    /// The lowest TLS version accepted (default TLS 1.2).
+    pub fn min_tls_version(mut self, version: TlsVersion) -> Self {
+        self.http.tls.min_version = version;
+        self
+    }
+
+    /// Send through this HTTP client (sharing its connection pool) instead of building one;
+    /// this builder's connection settings (connect timeout, body cap, gzip, proxy, TLS) are then
+    /// those of `client`.
     pub fn http_client(mut self, client: HttpClient) -> Self {
         self.http_client = Some(client);
         self
+    }
+
+    /// The HTTP client this builder's connection settings make, for use on its own (e.g. with
+    /// a [`ClientCredentialsTokenSource`] of your own).
+    pub fn build_http_client(&self) -> Result<HttpClient, BuildError> {
+        match &self.http_client {
+            Some(client) => Ok(client.clone()),
+            None => self.http.build(),
+        }
     }
 
     /// Add a layer around the whole stack: it sees each operation once, before tracing, retries
@@ -341,26 +351,19 @@ impl TransportBuilder {
         self
     }
 
-    /// Assemble the stack: trace → operation timeout → retry → attempt timeout → [attempt layers]
-    /// → auth → base URL/headers → hyper, then the outer layers around it all.
+    /// Assemble the stack: [outer layers] → trace → operation timeout → retry → attempt timeout
+    /// → [attempt layers] → auth → base URL and default headers → HTTP client.
     pub fn build(self) -> Result<Transport, BuildError> {
         let user_agent = match &self.user_agent_suffix {
             Some(suffix) => HeaderValue::try_from(format!("{} {suffix}", default_user_agent()))
                 .map_err(|_| BuildError::InvalidHeader { name: "user-agent" })?,
             None => HeaderValue::from_static(default_user_agent()),
         };
-        let http = match self.http_client {
-            Some(client) => client,
-            None => HttpClientBuilder::default()
-                .connect_timeout(self.connect_timeout)
-                .max_body_bytes(self.max_body_bytes)
-                .proxy(self.proxy.unwrap_or_default())
-                .build()?,
-        };
+        let http = self.build_http_client()?;
         let environment = self.environment;
         let source: Option<Arc<dyn TokenSource>> = match self.auth {
-            AuthConfig::None => None,
-            AuthConfig::Credentials(credentials) => Some(Arc::new(
+            Authentication::None => None,
+            Authentication::Credentials(credentials) => Some(Arc::new(
                 ClientCredentialsTokenSource::with_http_client(
                     credentials,
                     &environment,
@@ -370,36 +373,48 @@ impl TransportBuilder {
                 .attempt_timeout(self.attempt_timeout)
                 .user_agent(user_agent.clone()),
             )),
-            AuthConfig::Source(source) => Some(source),
+            Authentication::Source(source) => Some(source),
         };
         if source.is_some() {
             credentials_allowed(environment.api_base())
                 .map_err(|host| BuildError::InsecureUrl { host })?;
         }
 
-        let base = BaseUrlLayer::new(environment.api_base().clone())
-            .user_agent(user_agent)
-            .layer(http);
-        let mut attempt: AttemptService = match source {
-            Some(source) => Either::Left(AuthLayer::new(source).layer(base)),
-            None => Either::Right(Either::Left(base)),
+        let mut base = BoxCloneSyncService::new(
+            ServiceBuilder::new()
+                .layer(BaseUrlLayer::new(environment.api_base().clone()))
+                .layer(SetRequestHeaderLayer::if_not_present(
+                    ACCEPT,
+                    HeaderValue::from_static("application/json"),
+                ))
+                .layer(SetRequestHeaderLayer::if_not_present(
+                    USER_AGENT, user_agent,
+                ))
+                .service(http),
+        );
+        // Outside the fixed defaults, so a default `Accept` or `User-Agent` of the user's wins.
+        for (name, value) in &self.default_headers {
+            base = BoxCloneSyncService::new(
+                SetRequestHeaderLayer::if_not_present(name.clone(), value.clone()).layer(base),
+            );
+        }
+        let mut attempt = match source {
+            Some(source) => BoxCloneSyncService::new(AuthLayer::new(source).layer(base)),
+            None => base,
         };
         for wrap in self.attempt_layers {
-            attempt = Either::Right(Either::Right(wrap(BoxCloneSyncService::new(attempt))));
+            attempt = wrap(attempt);
         }
-        let stack: DefaultStack = ServiceBuilder::new()
-            .layer(TraceLayer::new())
-            .layer(TimeoutLayer::operation(self.operation_timeout))
-            .layer(RetryLayer::new(self.retry))
-            .layer(TimeoutLayer::attempt(self.attempt_timeout))
-            .service(attempt);
-        let mut service = Stack::Default(stack);
+        let mut service = BoxCloneSyncService::new(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new())
+                .layer(TimeoutLayer::operation(self.operation_timeout))
+                .layer(RetryLayer::new(self.retry))
+                .layer(TimeoutLayer::attempt(self.attempt_timeout))
+                .service(attempt),
+        );
         for wrap in self.outer_layers {
-            let inner = match service {
-                Stack::Default(stack) => BoxCloneSyncService::new(stack),
-                Stack::Boxed(service) => service,
-            };
-            service = Stack::Boxed(wrap(inner));
+            service = wrap(service);
         }
         Ok(Transport {
             service,

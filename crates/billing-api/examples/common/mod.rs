@@ -4,7 +4,7 @@
 // GENESYSCLOUD_REGION) when credentials are set; otherwise a billing-sandbox started here, so
 // every example runs on a machine without an account.
 
-use billing_api::{Client, ClientBuilder, ClientCredentials, Environment};
+use billing_api::ClientBuilder;
 use billing_sandbox::Sandbox;
 
 /// Where an example's calls go; keeps the sandbox (if any) running while it lives.
@@ -25,12 +25,7 @@ pub async fn target() -> Result<Target, Box<dyn std::error::Error>> {
         "(no GENESYSCLOUD_OAUTHCLIENT_ID set: using a local billing-sandbox at {})",
         sandbox.base_url()
     );
-    let builder = Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url())?)
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ));
+    let builder = ClientBuilder::from_env_vars(sandbox.client_env())?;
     Ok(Target {
         builder,
         sandbox: Some(sandbox),

@@ -35,7 +35,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use billing_transport::{Environment, ProxyConfig, ProxyMatcher, Region};
+use billing_transport::{Environment, Proxy, Region};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -129,7 +129,7 @@ impl ProxySettings {
 
     /// The transport's proxy setting: HTTPS requests tunnelled through this proxy (with basic
     /// auth when a username is set).
-    pub fn to_proxy_config(&self) -> ProxyConfig {
+    pub fn to_proxy(&self) -> Proxy {
         let url = self.url();
         let url = match &self.username {
             Some(user) => {
@@ -143,7 +143,7 @@ impl ProxySettings {
             }
             None => url,
         };
-        ProxyConfig::from_matcher(ProxyMatcher::builder().https(url).build())
+        Proxy::https(url)
     }
 }
 

@@ -295,9 +295,12 @@ impl Settings {
     /// `builder`. With nothing to authenticate with, the builder is left without (its `build`
     /// then says so), so that a caller may add a token source of its own.
     ///
-    /// The proxy is not set here: pass [`ProxySettings::to_proxy_config`] to the transport.
+    /// A profile's proxy becomes the client's [`Proxy`](billing_transport::Proxy).
     pub fn configure(&self, builder: ClientBuilder) -> ClientBuilder {
-        let builder = builder.environment(self.environment.value.clone());
+        let mut builder = builder.environment(self.environment.value.clone());
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy.value.to_proxy());
+        }
         match self.auth() {
             Auth::AccessToken(token) => {
                 builder.token_source(Arc::new(StaticTokenSource::new(token.value.expose())))

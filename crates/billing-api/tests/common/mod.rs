@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use billing_api::{Client, ClientBuilder, ClientCredentials, Environment, RetryConfig};
+use billing_api::{Client, ClientBuilder, RetryConfig};
 use billing_sandbox::{Sandbox, SandboxBuilder};
 
 /// Retries that keep the real behaviour but not the real waits.
@@ -16,12 +16,8 @@ pub fn fast_retry() -> RetryConfig {
 
 /// A builder for a client of `sandbox`, with fast retries.
 pub fn client_builder(sandbox: &Sandbox) -> ClientBuilder {
-    Client::builder()
-        .environment(Environment::custom(sandbox.base_url(), sandbox.base_url()).unwrap())
-        .credentials(ClientCredentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    ClientBuilder::from_env_vars(sandbox.client_env())
+        .unwrap()
         .retry(fast_retry())
 }
 

@@ -63,7 +63,7 @@ pub(crate) async fn run(ctx: &Context, args: LoginArgs) -> Result<Exit, Failure>
         signin = signin.redirect_uri(uri);
     }
     if let Some(proxy) = &settings.proxy {
-        signin = signin.proxy(proxy.value.to_proxy_config());
+        signin = signin.proxy(proxy.value.to_proxy());
     }
     let pending = signin.start().await.map_err(signin_failure)?;
     let url = pending.authorize_url();

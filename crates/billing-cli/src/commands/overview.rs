@@ -1,7 +1,7 @@
 //! `overview`: trustee billing overviews of several trustor orgs, fetched concurrently; an org
 //! that fails is reported and the others are still printed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -106,8 +106,17 @@ pub(crate) async fn run(ctx: &Context, args: OverviewArgs) -> Result<Exit, Failu
     bar.finish_and_clear();
     drop(stream);
 
-    let position = |id: &str| ids.iter().position(|i| i == id).unwrap_or(usize::MAX);
-    overviews.sort_by_key(|o| position(&o.org_id));
+    let position: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    overviews.sort_by_key(|o| {
+        position
+            .get(o.org_id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
     if failures.is_empty() || !overviews.is_empty() {
         ctx.destination
             .write(|out, printer| printer.overviews(out, &overviews))?;

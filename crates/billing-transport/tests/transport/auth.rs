@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use billing_transport::{
-    AuthError, BuildError, ClientCredentials, Environment, HttpClient, ProxyConfig,
-    StaticTokenSource, Transport, TransportError,
+    AuthError, BuildError, ClientCredentials, Environment, Proxy, StaticTokenSource, Transport,
+    TransportError,
 };
 use bytes::Bytes;
 use futures_util::future::join_all;
@@ -155,7 +155,7 @@ async fn a_static_token_is_sent_and_a_401_is_not_replayed() {
     .await;
     let transport = Transport::builder()
         .environment(server.environment())
-        .proxy(ProxyConfig::none())
+        .proxy(Proxy::none())
         .token_source(Arc::new(StaticTokenSource::new("user-token")))
         .build()
         .unwrap();
@@ -232,16 +232,16 @@ async fn credentials_are_never_sent_over_plain_http_to_a_remote_host() {
         .environment(
             Environment::custom("http://billing.example.com", "http://login.example.com").unwrap(),
         )
-        .proxy(ProxyConfig::none())
+        .proxy(Proxy::none())
         .credentials(ClientCredentials::new(CLIENT_ID, SECRET))
         .build()
         .unwrap_err();
     assert!(matches!(err, BuildError::InsecureUrl { .. }), "{err:?}");
 
     // The last guard, in the HTTP client itself: refused before any connection is made.
-    let client = HttpClient::builder()
-        .proxy(ProxyConfig::none())
-        .build()
+    let client = Transport::builder()
+        .proxy(Proxy::none())
+        .build_http_client()
         .unwrap();
     let mut value = http::HeaderValue::from_static("Bearer some-token");
     value.set_sensitive(true);
@@ -255,7 +255,7 @@ async fn credentials_are_never_sent_over_plain_http_to_a_remote_host() {
         "{err:?}"
     );
 
-    // A loopback host is allowed (and remembered); that changes nothing for any other host.
+    // A loopback host is allowed; that changes nothing for any other host.
     let to = |uri: &str| {
         http::Request::get(uri)
             .header("authorization", value.clone())

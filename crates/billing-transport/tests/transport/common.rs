@@ -9,8 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use billing_transport::{
-    ClientCredentials, Environment, ProxyConfig, RequestMeta, RetryConfig, Transport,
-    TransportBuilder,
+    ClientCredentials, Environment, Proxy, RequestMeta, RetryConfig, Transport, TransportBuilder,
 };
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, Uri};
@@ -174,7 +173,7 @@ pub const OK_BODY: &str = r#"{"status":"Complete","usages":[]}"#;
 pub fn builder(server: &Server) -> TransportBuilder {
     Transport::builder()
         .environment(server.environment())
-        .proxy(ProxyConfig::none())
+        .proxy(Proxy::none())
         .credentials(ClientCredentials::new(CLIENT_ID, SECRET))
         .retry(fast_retry())
         .attempt_timeout(Duration::from_secs(5))

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use billing_transport::{Environment, ProxyConfig, TimeoutKind, Transport, TransportError};
+use billing_transport::{Environment, Proxy, TimeoutKind, Transport, TransportError};
 use http::Response;
 use http_body_util::BodyExt;
 
@@ -14,7 +14,7 @@ fn against(addr: std::net::SocketAddr) -> billing_transport::TransportBuilder {
     let url = format!("http://{addr}");
     Transport::builder()
         .environment(Environment::custom(&url, &url).unwrap())
-        .proxy(ProxyConfig::none())
+        .proxy(Proxy::none())
         .retry(fast_retry())
 }
 

@@ -2,9 +2,11 @@
 
 mod auth;
 mod common;
+mod compression;
 mod layers;
 mod limits;
 mod proxy;
 mod regions;
 mod retry;
+mod tls;
 mod virtual_time;

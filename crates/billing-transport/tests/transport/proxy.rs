@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use billing_transport::{
-    Environment, ProxyConfig, ProxyMatcher, RetryConfig, Transport, TransportError,
-};
+use billing_transport::{Environment, Proxy, RetryConfig, Transport, TransportError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::*;
@@ -26,10 +24,6 @@ async fn https_requests_are_tunnelled_through_the_proxy() {
             .await;
     });
 
-    let matcher = ProxyMatcher::builder()
-        .https(format!("http://user:pw@{proxy}"))
-        .no("localhost")
-        .build();
     let transport = Transport::builder()
         .environment(
             Environment::custom(
@@ -38,7 +32,7 @@ async fn https_requests_are_tunnelled_through_the_proxy() {
             )
             .unwrap(),
         )
-        .proxy(ProxyConfig::from_matcher(matcher))
+        .proxy(Proxy::https(format!("http://user:pw@{proxy}")).no_proxy("localhost"))
         .retry(RetryConfig::disabled())
         .attempt_timeout(Duration::from_secs(5))
         .build()

@@ -143,7 +143,7 @@ async fn connection_failures_are_retried_then_reported() {
     let counter = counted.clone();
     let transport = billing_transport::Transport::builder()
         .environment(env)
-        .proxy(billing_transport::ProxyConfig::none())
+        .proxy(billing_transport::Proxy::none())
         .retry(fast_retry().max_attempts(3))
         .attempt_layer(tower::layer::layer_fn(move |inner| {
             let counter = counter.clone();
@@ -172,7 +172,7 @@ async fn the_retry_budget_stops_a_storm() {
         .retry(
             fast_retry()
                 .max_attempts(10)
-                .budget(billing_transport::TpsBudget::new(
+                .budget(billing_transport::RetryBudget::new(
                     Duration::from_secs(1),
                     0,
                     0.0,
@@ -187,7 +187,7 @@ async fn the_retry_budget_stops_a_storm() {
 }
 
 #[tokio::test]
-async fn a_custom_classifier_replaces_the_default() {
+async fn a_classifier_changes_one_row_and_keeps_the_others() {
     #[derive(Debug)]
     struct RetryConflicts;
     impl billing_transport::RetryClassifier for RetryConflicts {
@@ -195,10 +195,10 @@ async fn a_custom_classifier_replaces_the_default() {
             &self,
             _ctx: &billing_transport::RetryContext<'_>,
             outcome: Result<&http::Response<bytes::Bytes>, &TransportError>,
-        ) -> billing_transport::RetryDecision {
+        ) -> Option<billing_transport::RetryDecision> {
             match outcome {
-                Ok(r) if r.status() == 409 => billing_transport::RetryDecision::Backoff,
-                _ => billing_transport::RetryDecision::Return,
+                Ok(r) if r.status() == 409 => Some(billing_transport::RetryDecision::Backoff),
+                _ => None,
             }
         }
     }
@@ -209,15 +209,56 @@ async fn a_custom_classifier_replaces_the_default() {
         .unwrap();
     assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 200);
     assert_eq!(server.hits(API_PATH), 2);
+
+    // The rest of the default table still applies: a 503 is retried, a 404 is not.
+    let server = scripted(vec![(503, None), (200, None)]).await;
+    let transport = builder(&server)
+        .retry(fast_retry().classifier(RetryConflicts))
+        .build()
+        .unwrap();
+    assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 200);
+    assert_eq!(server.hits(API_PATH), 2);
+    let server = scripted(vec![(404, None), (200, None)]).await;
+    let transport = builder(&server)
+        .retry(fast_retry().classifier(RetryConflicts))
+        .build()
+        .unwrap();
+    assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 404);
+    assert_eq!(server.hits(API_PATH), 1);
+}
+
+#[tokio::test]
+async fn a_classifier_in_front_overrides_a_default_row() {
+    #[derive(Debug)]
+    struct NeverRetryUnavailable;
+    impl billing_transport::RetryClassifier for NeverRetryUnavailable {
+        fn classify(
+            &self,
+            _ctx: &billing_transport::RetryContext<'_>,
+            outcome: Result<&http::Response<bytes::Bytes>, &TransportError>,
+        ) -> Option<billing_transport::RetryDecision> {
+            match outcome {
+                Ok(r) if r.status() == 503 => Some(billing_transport::RetryDecision::Return),
+                _ => None,
+            }
+        }
+    }
+    let server = scripted(vec![(503, None), (200, None)]).await;
+    let transport = builder(&server)
+        .retry(fast_retry().classifier(NeverRetryUnavailable))
+        .build()
+        .unwrap();
+    assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 503);
+    assert_eq!(server.hits(API_PATH), 1);
 }
 
 #[test]
 fn retry_after_parses_seconds_and_http_dates() {
     let mut headers = http::HeaderMap::new();
-    assert_eq!(billing_transport::retry_after(&headers), None);
+    assert_eq!(billing_transport::headers::retry_after(&headers), None);
     headers.insert("retry-after", " 12 ".parse().unwrap());
     assert_eq!(
-        billing_transport::retry_after(&headers),
+        billing_transport::headers::retry_after(&headers),
         Some(Duration::from_secs(12))
     );
     let later = std::time::SystemTime::now() + Duration::from_secs(120);
@@ -225,12 +266,12 @@ fn retry_after_parses_seconds_and_http_dates() {
         "retry-after",
         httpdate::fmt_http_date(later).parse().unwrap(),
     );
-    let wait = billing_transport::retry_after(&headers).unwrap();
+    let wait = billing_transport::headers::retry_after(&headers).unwrap();
     assert!(
         wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
         "{wait:?}"
     );
     headers.insert("retry-after", "soon".parse().unwrap());
-    assert_eq!(billing_transport::retry_after(&headers), None);
+    assert_eq!(billing_transport::headers::retry_after(&headers), None);
     let _ = RetryConfig::disabled();
 }

@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use billing_transport::{
-    Attempts, BoxTransportService, RetryConfig, RetryLayer, TimeoutKind, TimeoutLayer, TraceLayer,
-};
+use billing_transport::layers::{RetryLayer, TimeoutLayer, TraceLayer};
+use billing_transport::{Attempts, BoxTransportService, RetryConfig, TimeoutKind};
 use bytes::Bytes;
 use http::{Request, Response};
 use tokio::time::Instant;
