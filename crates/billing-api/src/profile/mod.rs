@@ -378,8 +378,8 @@ fn available_suffix(available: &[String]) -> String {
 /// * a region name, in gc's form (`eu-west-1`) or the SDKs' (`eu_west_1`);
 /// * a domain (`mypurecloud.ie`, also an unlisted one: `https://api.<domain>` and
 ///   `https://login.<domain>`), or an API or login host name;
-/// * a base URL (`http://127.0.0.1:8080` for a local server serving both API and login; an
-///   `https://api.…` URL derives its login host).
+/// * a base URL: an `https://api.…` URL derives its login host (`login.…`); a loopback URL
+///   (`http://127.0.0.1:8080`) is a local server serving both API and login.
 ///
 /// ```
 /// use billing_api::Region;
@@ -389,21 +389,36 @@ fn available_suffix(available: &[String]) -> String {
 /// let private = parse_environment("example.pure.cloud").unwrap();
 /// assert_eq!(private.login_base(), "https://login.example.pure.cloud");
 /// assert!(parse_environment("atlantis").is_err());
+/// assert!(parse_environment("https://billing.example.com").is_err());
 /// ```
 pub fn parse_environment(value: &str) -> Result<Environment, String> {
     let value = value.trim();
     if value.contains("://") {
-        let api_host = value
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(value)
+        // Validates the URL first (scheme, host, no query).
+        let both = Environment::custom(value, value).map_err(|e| e.to_string())?;
+        let host = both
+            .api_base()
+            .host()
+            .unwrap_or_default()
             .to_ascii_lowercase();
-        return if api_host.starts_with("api.") {
-            Environment::from_api_base_url(value)
-        } else {
-            Environment::custom(value, value)
+        if host.starts_with("api.") {
+            return Environment::from_api_base_url(value).map_err(|e| e.to_string());
         }
-        .map_err(|e| e.to_string());
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        // A local server serves both; elsewhere the login host is not guessed, so that
+        // credentials go only where the user said.
+        return if loopback {
+            Ok(both)
+        } else {
+            Err(format!(
+                "cannot derive the login URL from {value}: its host does not start with `api.`; \
+                 give the login URL too (--login-url / GENESYSCLOUD_LOGIN_URL)"
+            ))
+        };
     }
     match value.parse::<Region>() {
         Ok(region) => Ok(Environment::from_region(region)),
