@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use billing_api::profile::{
-    Auth, ConfigError, DEFAULT_PROFILE, Overrides, Profile, Secret, Settings,
+    Auth, ConfigError, DEFAULT_PROFILE, Overrides, Profile, Secret, Settings, Source,
 };
 use billing_api::{Client, ClientBuilder, RateLimit, StaticTokenSource};
 use billing_sandbox::Sandbox;
@@ -111,10 +111,20 @@ pub(crate) fn resolve(
 
 /// A configuration error: a usage error naming the file and line, or the flag or variable.
 pub(crate) fn config_failure(error: ConfigError) -> Failure {
-    Failure::new(Exit::Usage, error.to_string()).hint(
-        "the profiles are tables of gc's ~/.gc/config.toml (--config for another file); \
-         `genesys-billing profiles list` shows them",
-    )
+    let hint = match &error {
+        ConfigError::Invalid {
+            origin: Source::Flag(_) | Source::Env(_),
+            ..
+        } => {
+            "--region takes a name such as us_east_1 or eu_west_1 or a domain such as \
+             mypurecloud.ie; --api-url/--login-url take absolute URLs"
+        }
+        _ => {
+            "the profiles are tables of gc's ~/.gc/config.toml (--config for another file); \
+             `genesys-billing profiles list` shows them"
+        }
+    };
+    Failure::new(Exit::Usage, error.to_string()).hint(hint)
 }
 
 /// How the client authenticates; a refusal is explained accordingly.

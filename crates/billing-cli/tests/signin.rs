@@ -273,6 +273,23 @@ fn a_bad_file_or_a_missing_profile_is_a_usage_error_naming_the_file_and_line() {
 }
 
 #[test]
+fn a_login_host_that_cannot_be_derived_is_not_guessed() {
+    let home = Home::new();
+    let error = stderr(&run(
+        home.bin()
+            .args(["--api-url", "https://billing.example.internal"])
+            .args(["--client-id", "id", "--client-secret", SECRET, "usage"])
+            .args(OCTOBER),
+        2,
+    ));
+    assert!(
+        error.contains("--api-url") && error.contains("--login-url"),
+        "{error}"
+    );
+    assert!(!error.contains(SECRET), "{error}");
+}
+
+#[test]
 fn without_a_gc_file_flags_alone_work() {
     let server = Server::start(|b| b);
     let home = Home::new();
