@@ -463,7 +463,7 @@ fn an_api_url_without_api_asks_for_the_login_url() {
         2,
     );
     insta::assert_snapshot!(stderr(&output), @r"
-    error: configuration: --login-url / GENESYSCLOUD_LOGIN_URL: is not set and cannot be derived from https://billing.example.internal (its host does not start with `api.`)
+    error: environment from --api-url: cannot derive the login URL from https://billing.example.internal: its host does not start with `api.`; give the login URL too (--login-url / GENESYSCLOUD_LOGIN_URL)
     hint: --region takes a name such as us_east_1 or eu_west_1 or a domain such as mypurecloud.ie; --api-url/--login-url take absolute URLs
     ");
     assert!(!stderr(&output).contains(SECRET));
