@@ -94,7 +94,8 @@ fn owned_dirs() -> [&'static str; 3] {
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let spec_text =
         fs::read_to_string(root.join(SPEC_PATH)).map_err(|e| format!("{SPEC_PATH}: {e}"))?;
-    let files = generate(&spec_text)?;
+    let mut files = generate(&spec_text)?;
+    files.extend(crate::man::pages()?);
     let stale = stale_files(root, &files);
     if check {
         if stale.is_empty() {

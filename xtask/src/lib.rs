@@ -11,5 +11,6 @@ pub mod emit_models;
 pub mod emit_ops;
 pub mod extract;
 pub mod ir;
+pub mod man;
 pub mod names;
 pub mod spec;

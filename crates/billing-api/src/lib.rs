@@ -67,7 +67,9 @@ mod error;
 mod fanout;
 #[rustfmt::skip]
 mod generated;
+pub mod profile;
 mod request;
+pub mod signin;
 mod waiter;
 
 pub use billing_models as models;

@@ -7,7 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::commands::completions::CompletionsArgs;
+pub use crate::commands::login::{LoginArgs, LogoutArgs};
 pub use crate::commands::overview::OverviewArgs;
+pub use crate::commands::profiles::ProfilesArgs;
 pub use crate::commands::usage::UsageArgs;
 
 /// The exit codes, for every `--help`.
@@ -18,15 +21,22 @@ Exit codes:
   2  usage error: a bad argument, a bad date, missing credentials or connection settings
   3  the usage report is not Complete (--no-wait, or still InProgress when --timeout passed)
   4  overview: some trustor orgs failed (the others were printed)
-  5  authentication failed: the client id or secret was refused
+  5  authentication failed: the client id or secret was refused, the access token was
+     refused or has expired, or the sign-in was declined
   6  rate limited: the API asked to wait longer than the tool waits (180 s)";
 
 /// What the top-level `--help` ends with after the exit codes.
 const ENVIRONMENT: &str = "\
 Environment:
   GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION,
-  GENESYSCLOUD_API_URL, GENESYSCLOUD_LOGIN_URL stand in for the flags of the same meaning.
-  RUST_LOG overrides what --verbose shows.
+  GENESYSCLOUD_API_URL, GENESYSCLOUD_LOGIN_URL, GENESYSCLOUD_ACCESS_TOKEN and
+  GENESYSCLOUD_PROFILE stand in for the flags of the same meaning.
+  RUST_LOG overrides what --verbose and --log-file show.
+
+Configuration:
+  Profiles are read from gc's ~/.gc/config.toml (--config for another file); flags beat
+  environment variables, which beat the profile. `genesys-billing profiles show` says
+  which value is used and where it comes from.
 
 Examples:
   genesys-billing --sandbox usage --start 2026-10-01 --end 2026-11-01
@@ -52,6 +62,15 @@ pub struct Cli {
     /// Log what the SDK does (requests, retries, token fetches) on stderr; never secrets.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// Append the SDK's log to FILE (also the profile's log_file_path, when its
+    /// logging_enabled is true); never secrets.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// Format of log lines, on stderr and in --log-file.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// The command to run.
     #[command(subcommand)]
@@ -114,6 +133,56 @@ pub struct Connection {
     /// data. Connection flags are ignored.
     #[arg(long, global = true)]
     pub sandbox: bool,
+
+    /// Profile of the gc configuration file [default: DEFAULT]
+    #[arg(
+        long,
+        short = 'p',
+        env = billing_api::profile::PROFILE_ENV,
+        global = true,
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    /// gc configuration file with the profiles [default: ~/.gc/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// An OAuth access token you already hold: sent as it is, never refreshed.
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_ACCESS_TOKEN",
+        hide_env_values = true,
+        global = true,
+        value_name = "TOKEN"
+    )]
+    pub access_token: Option<String>,
+
+    /// The ids of the settings above whose value clap took from an environment variable
+    /// (set by `billing_cli::main`), so that `profiles show` names the right source.
+    #[arg(skip)]
+    pub from_env: Vec<&'static str>,
+}
+
+/// The settings of [`Connection`] that have an environment variable, by clap id.
+pub const CONNECTION_ENV_IDS: [&str; 7] = [
+    "region",
+    "api_url",
+    "login_url",
+    "client_id",
+    "client_secret",
+    "access_token",
+    "profile",
+];
+
+/// The format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 /// Output settings.
@@ -172,6 +241,16 @@ pub enum Command {
     /// others are still printed (exit code 4).
     #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
+    /// Sign in as yourself in the browser (OAuth authorization code with PKCE) and keep the
+    /// token for later commands of this profile and region.
+    #[command(after_help = EXIT_CODES)]
+    Login(LoginArgs),
+    /// Forget the token `login` saved for this profile and region.
+    Logout(LogoutArgs),
+    /// The profiles of the gc configuration file, and the settings in effect.
+    Profiles(ProfilesArgs),
+    /// Print a shell completion script: `source <(genesys-billing completions bash)`.
+    Completions(CompletionsArgs),
 }
 
 /// The forms a date may take, for error messages and hints.

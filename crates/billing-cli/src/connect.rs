@@ -2,12 +2,18 @@
 //! in this process and a client for it (`--sandbox`).
 
 use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use billing_api::{Client, ClientBuilder, Error, RateLimit, Setting};
+use billing_api::profile::{
+    Auth, ConfigError, DEFAULT_PROFILE, Overrides, Profile, Secret, Settings, Source,
+};
+use billing_api::{Client, ClientBuilder, RateLimit, StaticTokenSource};
 use billing_sandbox::Sandbox;
 
 use crate::cli::Connection;
 use crate::exit::{Exit, Failure};
+use crate::token_cache::TokenCache;
 
 /// What a command asks of its connection beyond the flags.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +28,8 @@ pub(crate) struct Session {
     pub client: Client,
     /// The in-process sandbox, with `--sandbox`.
     pub sandbox: Option<Sandbox>,
+    /// How the client authenticates.
+    pub auth: AuthKind,
 }
 
 /// Connects as the flags say.
@@ -29,7 +37,7 @@ pub(crate) async fn connect(
     connection: &Connection,
     options: ConnectOptions,
 ) -> Result<Session, Failure> {
-    let (builder, sandbox) = if connection.sandbox {
+    let (builder, sandbox, auth) = if connection.sandbox {
         let sandbox = Sandbox::builder()
             .in_progress_polls(1)
             .no_rate_limit()
@@ -39,74 +47,139 @@ pub(crate) async fn connect(
         tracing::debug!(base_url = sandbox.base_url(), "sandbox started in-process");
         let builder = ClientBuilder::from_env_vars(sandbox.client_env())
             .map_err(|e| Failure::new(Exit::Failure, format!("sandbox: {e}")))?;
-        (builder, Some(sandbox))
+        (builder, Some(sandbox), AuthKind::ClientCredentials)
     } else {
-        (builder_from(connection)?, None)
+        let (builder, auth) = builder_from(connection)?;
+        (builder, None, auth)
     };
     let builder = match options.max_rate.and_then(NonZeroU32::new) {
         Some(n) => builder.rate_limit(RateLimit::per_minute(n)),
         None => builder,
     };
     let client = builder.build()?;
-    Ok(Session { client, sandbox })
+    Ok(Session {
+        client,
+        sandbox,
+        auth,
+    })
 }
 
-/// A client builder from the flags (clap has already read the environment variables into
-/// them), with the SDK's own rules for regions and URLs.
-fn builder_from(connection: &Connection) -> Result<ClientBuilder, Failure> {
-    let missing = |flag: &str, var: &str| {
-        Failure::new(Exit::Usage, format!("no OAuth client {flag}: pass --client-{flag} or set {var}"))
-            .hint("create an OAuth client of the client-credentials type in Genesys Cloud Admin; or try --sandbox to see the tool without an account")
+/// The configuration in effect: every setting with its source, and the profile it was read
+/// from (whose name keys the saved sign-in).
+pub(crate) struct Resolved {
+    /// The settings.
+    pub settings: Settings,
+    /// The profile's name: the one given, else `DEFAULT`.
+    pub profile_name: String,
+}
+
+/// Reads the profile the flags name (or `DEFAULT`, when there is one) and picks each setting:
+/// flags, then environment variables, then the profile, then defaults.
+pub(crate) fn resolve(
+    connection: &Connection,
+    log_file: Option<&Path>,
+) -> Result<Resolved, Failure> {
+    let profile = Profile::load(connection.config.as_deref(), connection.profile.as_deref())
+        .map_err(config_failure)?;
+    // A value clap took from an environment variable is left to the SDK's environment layer,
+    // so that its source says so.
+    let flag = |id: &str, value: &Option<String>| {
+        value.clone().filter(|_| !connection.from_env.contains(&id))
     };
-    if blank(&connection.client_id) {
-        return Err(missing("id", "GENESYSCLOUD_OAUTHCLIENT_ID"));
-    }
-    if blank(&connection.client_secret) {
-        return Err(missing("secret", "GENESYSCLOUD_OAUTHCLIENT_SECRET"));
-    }
-    let builder = ClientBuilder::from_env_with(|name| match name {
-        "GENESYSCLOUD_OAUTHCLIENT_ID" => connection.client_id.clone(),
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET" => connection.client_secret.clone(),
-        "GENESYSCLOUD_REGION" => connection.region.clone(),
-        "GENESYSCLOUD_API_URL" => connection.api_url.clone(),
-        "GENESYSCLOUD_LOGIN_URL" => connection.login_url.clone(),
-        _ => None,
+    let mut overrides = Overrides::default();
+    overrides.region = flag("region", &connection.region);
+    overrides.api_url = flag("api_url", &connection.api_url);
+    overrides.login_url = flag("login_url", &connection.login_url);
+    overrides.client_id = flag("client_id", &connection.client_id);
+    overrides.client_secret = flag("client_secret", &connection.client_secret).map(Secret::new);
+    overrides.access_token = flag("access_token", &connection.access_token).map(Secret::new);
+    overrides.log_file = log_file.map(Path::to_owned);
+    let settings = Settings::resolve(
+        &overrides,
+        |name| std::env::var(name).ok(),
+        profile.as_ref(),
+    )
+    .map_err(config_failure)?;
+    Ok(Resolved {
+        settings,
+        profile_name: connection
+            .profile
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()),
     })
-    .map_err(|e| {
-        let message = match &e {
-            // The SDK names environment variables; the flags mean the same.
-            Error::Config { setting, reason } => match (flag(*setting), setting.env_var()) {
-                (Some(flag), Some(var)) => format!("configuration: {flag} / {var}: {reason}"),
-                _ => e.to_string(),
-            },
-            _ => e.to_string(),
-        };
-        Failure::new(Exit::Usage, message).hint(
-            "--region takes a name such as us_east_1 or eu_west_1 or a domain such as mypurecloud.ie; \
-             --api-url/--login-url take absolute URLs",
-        )
-    })?;
+}
+
+/// A configuration error: a usage error naming the file and line, or the flag or variable.
+pub(crate) fn config_failure(error: ConfigError) -> Failure {
+    let hint = match &error {
+        ConfigError::Invalid {
+            origin: Source::Flag(_) | Source::Env(_),
+            ..
+        } => {
+            "--region takes a name such as us_east_1 or eu_west_1 or a domain such as \
+             mypurecloud.ie; --api-url/--login-url take absolute URLs"
+        }
+        _ => {
+            "the profiles are tables of gc's ~/.gc/config.toml (--config for another file); \
+             `genesys-billing profiles list` shows them"
+        }
+    };
+    Failure::new(Exit::Usage, error.to_string()).hint(hint)
+}
+
+/// How the client authenticates; a refusal is explained accordingly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthKind {
+    /// OAuth client credentials.
+    ClientCredentials,
+    /// A token given by the user, from the source named.
+    AccessToken(String),
+    /// The token `login` saved, in the file named.
+    SavedSignIn(PathBuf),
+}
+
+/// A client builder from the flags, the environment and the profile.
+fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind), Failure> {
+    let Resolved {
+        settings,
+        profile_name,
+    } = resolve(connection, None)?;
+    let builder = settings.configure(Client::builder());
     tracing::debug!(
-        region = connection.region.as_deref().unwrap_or(""),
-        api_url = connection.api_url.as_deref().unwrap_or(""),
-        login_url = connection.login_url.as_deref().unwrap_or(""),
+        environment = %settings.environment.value.api_base(),
+        source = %settings.environment.source,
         "connection settings"
     );
-    Ok(builder)
-}
-
-fn blank(value: &Option<String>) -> bool {
-    value.as_deref().is_none_or(|v| v.trim().is_empty())
-}
-
-/// The flag that stands for `setting`.
-fn flag(setting: Setting) -> Option<&'static str> {
-    match setting {
-        Setting::ClientId => Some("--client-id"),
-        Setting::ClientSecret => Some("--client-secret"),
-        Setting::Region => Some("--region"),
-        Setting::ApiUrl => Some("--api-url"),
-        Setting::LoginUrl => Some("--login-url"),
-        _ => None,
+    match settings.auth() {
+        Auth::AccessToken(token) => Ok((builder, AuthKind::AccessToken(token.source.to_string()))),
+        Auth::ClientCredentials { .. } => Ok((builder, AuthKind::ClientCredentials)),
+        _ => {
+            let cache = TokenCache::new(&profile_name, &settings.environment.value)?;
+            if settings.client_id.is_none() || settings.client_secret.is_none() {
+                if let Some(saved) = cache.load()? {
+                    let source = StaticTokenSource::new(saved.access_token.expose());
+                    return Ok((
+                        builder.token_source(Arc::new(source)),
+                        AuthKind::SavedSignIn(cache.path().to_owned()),
+                    ));
+                }
+            }
+            let missing = |flag: &str, var: &str| {
+                Failure::new(
+                    Exit::Usage,
+                    format!("no OAuth client {flag}: pass --client-{flag} or set {var}"),
+                )
+                .hint(
+                    "use an OAuth client of the client-credentials type (flags, environment or \
+                     a gc profile), an access token (--access-token), or sign in with \
+                     `genesys-billing login`; or try --sandbox to see the tool without an account",
+                )
+            };
+            if settings.client_id.is_none() {
+                Err(missing("id", "GENESYSCLOUD_OAUTHCLIENT_ID"))
+            } else {
+                Err(missing("secret", "GENESYSCLOUD_OAUTHCLIENT_SECRET"))
+            }
+        }
     }
 }

@@ -132,6 +132,21 @@ impl Failure {
         self
     }
 
+    /// The exit code it will end with.
+    pub(crate) fn exit(&self) -> Exit {
+        self.exit
+    }
+
+    /// A refused token, said as such: `token refused or expired: <what>`, then the original
+    /// message, with `hint` in place of the one about client credentials.
+    pub(crate) fn token_refused(self, what: &str, hint: &str) -> Failure {
+        Failure {
+            exit: Exit::Auth,
+            message: format!("token refused or expired: {what} ({})", self.message),
+            hint: Some(hint.to_owned()),
+        }
+    }
+
     pub(crate) fn report(self) -> Exit {
         eprintln!("error: {}", self.message);
         if let Some(hint) = self.hint {

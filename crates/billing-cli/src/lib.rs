@@ -35,13 +35,21 @@ pub mod commands;
 mod connect;
 pub mod exit;
 pub mod format;
+mod logging;
 mod run;
+mod token_cache;
 
 pub use run::run;
 
 /// Parses the process's arguments and runs them: what the `genesys-billing` binary does.
 /// Argument errors, `--help` and `--version` are handled by clap (exit code 2, 0 and 0).
 pub fn main() -> std::process::ExitCode {
-    use clap::Parser;
-    run(cli::Cli::parse()).into()
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.connection.from_env = cli::CONNECTION_ENV_IDS
+        .into_iter()
+        .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable))
+        .collect();
+    run(cli).into()
 }

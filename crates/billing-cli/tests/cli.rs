@@ -448,7 +448,7 @@ fn missing_credentials_are_a_usage_error() {
     let output = run(bin().args(["usage"]).args(OCTOBER), 2);
     insta::assert_snapshot!(stderr(&output), @r"
     error: no OAuth client id: pass --client-id or set GENESYSCLOUD_OAUTHCLIENT_ID
-    hint: create an OAuth client of the client-credentials type in Genesys Cloud Admin; or try --sandbox to see the tool without an account
+    hint: use an OAuth client of the client-credentials type (flags, environment or a gc profile), an access token (--access-token), or sign in with `genesys-billing login`; or try --sandbox to see the tool without an account
     ");
 }
 
@@ -463,7 +463,7 @@ fn an_api_url_without_api_asks_for_the_login_url() {
         2,
     );
     insta::assert_snapshot!(stderr(&output), @r"
-    error: configuration: --login-url / GENESYSCLOUD_LOGIN_URL: is not set and cannot be derived from https://billing.example.internal (its host does not start with `api.`)
+    error: environment from --api-url: cannot derive the login URL from https://billing.example.internal: its host does not start with `api.`; give the login URL too (--login-url / GENESYSCLOUD_LOGIN_URL)
     hint: --region takes a name such as us_east_1 or eu_west_1 or a domain such as mypurecloud.ie; --api-url/--login-url take absolute URLs
     ");
     assert!(!stderr(&output).contains(SECRET));

@@ -121,6 +121,7 @@ pub mod headers;
 mod hyper_client;
 pub mod layers;
 mod meta;
+mod oauth;
 mod proxy;
 mod region;
 pub mod retry;
@@ -132,6 +133,7 @@ pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportEr
 pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
 pub use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
 pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
+pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::proxy::Proxy;
 pub use crate::region::{Environment, Region, UnknownRegionError};
 pub use crate::retry::{

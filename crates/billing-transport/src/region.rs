@@ -248,6 +248,11 @@ impl Environment {
         join(&self.login_base, "/oauth/token").expect("a valid base joined with a fixed path")
     }
 
+    /// The OAuth authorization endpoint a person signs in at, `{login}/oauth/authorize`.
+    pub fn authorize_url(&self) -> Uri {
+        join(&self.login_base, "/oauth/authorize").expect("a valid base joined with a fixed path")
+    }
+
     /// The region, when this environment is a known one.
     pub fn region(&self) -> Option<Region> {
         self.region

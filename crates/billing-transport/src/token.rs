@@ -16,9 +16,10 @@ use tokio::time::Instant;
 use tower::{ServiceBuilder, ServiceExt};
 
 use crate::error::{AuthError, BuildError};
-use crate::headers::{default_user_agent, retry_after};
+use crate::headers::default_user_agent;
 use crate::hyper_client::HttpClient;
 use crate::layers::{RetryLayer, TimeoutLayer};
+use crate::oauth::{TokenReply, token_endpoint_error};
 use crate::region::{Environment, credentials_allowed};
 use crate::retry::{RetryConfig, TokenEndpointClassifier};
 
@@ -379,75 +380,19 @@ impl ClientCredentialsTokenSource {
     }
 
     fn parse_reply(&self, response: &Response<Bytes>) -> Result<CachedToken, AuthError> {
-        #[derive(serde::Deserialize)]
-        struct Reply {
-            access_token: String,
-            #[serde(default)]
-            token_type: Option<String>,
-            #[serde(default)]
-            expires_in: Option<serde_json::Value>,
-        }
-        let status = response.status();
-        let reply: Reply = serde_json::from_slice(response.body()).map_err(|e| {
-            // The body may hold a token: describe the error by position, never by content.
-            AuthError::InvalidTokenReply {
-                status,
-                reason: format!(
-                    "not a token reply ({:?} error at line {} column {})",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            }
-        })?;
-        if reply.access_token.is_empty() {
-            return Err(AuthError::InvalidTokenReply {
-                status,
-                reason: "empty access_token".into(),
-            });
-        }
-        if let Some(kind) = &reply.token_type {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                tracing::debug!(token_type = %kind, "token type is not `bearer`; using it as a bearer token");
-            }
-        }
-        let lifetime = reply.expires_in.as_ref().and_then(|v| match v {
-            serde_json::Value::Number(n) => n.as_f64(),
-            serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        });
-        let refresh_at = lifetime.filter(|s| s.is_finite()).map(|secs| {
-            let lifetime = Duration::from_secs_f64(secs.clamp(0.0, 10.0 * 365.0 * 86_400.0));
+        let reply = TokenReply::from_response(response)?;
+        let refresh_at = reply.expires_in.map(|lifetime| {
             let margin = self.refresh_margin.min(lifetime / 2);
             Instant::now() + (lifetime - margin)
         });
         tracing::debug!(
-            expires_in_s = lifetime,
+            expires_in_s = reply.expires_in.map(|d| d.as_secs_f64()),
             "obtained an access token from the token endpoint"
         );
         Ok(CachedToken {
-            token: AccessToken::new(reply.access_token),
+            token: reply.access_token,
             refresh_at,
         })
-    }
-}
-
-fn token_endpoint_error(response: &Response<Bytes>) -> AuthError {
-    #[derive(serde::Deserialize, Default)]
-    struct OAuthError {
-        #[serde(default)]
-        error: Option<String>,
-        #[serde(default)]
-        error_description: Option<String>,
-        #[serde(default)]
-        description: Option<String>,
-    }
-    let parsed: OAuthError = serde_json::from_slice(response.body()).unwrap_or_default();
-    AuthError::TokenEndpoint {
-        status: response.status(),
-        error: parsed.error,
-        error_description: parsed.error_description.or(parsed.description),
-        retry_after: retry_after(response.headers()),
     }
 }
 

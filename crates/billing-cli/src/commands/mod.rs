@@ -2,11 +2,17 @@
 //! gets a `Context`: the connection flags (it connects when its own checks have passed),
 //! where the output goes, and whether `--verbose` is on.
 
+pub mod completions;
+pub mod login;
 pub mod overview;
+pub mod profiles;
 pub mod usage;
 
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
 use crate::cli::Connection;
-use crate::connect::{ConnectOptions, Session, connect};
+use crate::connect::{AuthKind, ConnectOptions, Session, connect};
 use crate::exit::Failure;
 use crate::format::Destination;
 
@@ -18,11 +24,18 @@ pub(crate) struct Context {
     pub destination: Destination,
     /// `--verbose`: the SDK logs on stderr, so progress bars stay hidden.
     pub verbose: bool,
+    /// `--log-file`.
+    pub log_file: Option<PathBuf>,
+    /// How the command's client authenticated, once it connected: a refusal is explained
+    /// for the kind of credentials used.
+    pub auth: OnceLock<AuthKind>,
 }
 
 impl Context {
     /// Connects (to Genesys Cloud, or to an in-process sandbox with `--sandbox`).
     pub async fn connect(&self, options: ConnectOptions) -> Result<Session, Failure> {
-        connect(&self.connection, options).await
+        let session = connect(&self.connection, options).await?;
+        let _ = self.auth.set(session.auth.clone());
+        Ok(session)
     }
 }
