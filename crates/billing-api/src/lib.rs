@@ -51,6 +51,7 @@ mod fanout;
 #[rustfmt::skip]
 mod generated;
 mod request;
+pub mod rollup;
 mod waiter;
 
 pub use billing_models as models;
