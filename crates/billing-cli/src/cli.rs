@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::commands::overview::OverviewArgs;
+pub use crate::commands::partner::PartnerArgs;
 pub use crate::commands::usage::UsageArgs;
 
 /// The exit codes, for every `--help`.
@@ -140,6 +141,8 @@ pub enum Format {
     Json,
     /// One JSON document per line (overviews: one per org).
     Ndjson,
+    /// One self-contained HTML page (partner only).
+    Html,
 }
 
 impl Format {
@@ -152,6 +155,7 @@ impl Format {
             "json" => Some(Format::Json),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "txt" => Some(Format::Table),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -172,6 +176,13 @@ pub enum Command {
     /// others are still printed (exit code 4).
     #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
+    /// A partner's billing roll-up over many trustor orgs: usage against prepaid quantities,
+    /// estimated prepaid and overage amounts per org, product and currency.
+    ///
+    /// An estimate from the trustee billing overviews, not an invoice (no taxes, discounts or
+    /// minimums applied). --format html writes one self-contained page.
+    #[command(after_help = EXIT_CODES)]
+    Partner(PartnerArgs),
 }
 
 /// The forms a date may take, for error messages and hints.

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::commands::{self, Context};
 use crate::exit::{Exit, Failure};
 use crate::format::Destination;
@@ -40,9 +40,16 @@ async fn run_async(cli: Cli) -> Result<Exit, Failure> {
         connection: cli.connection,
         verbose: cli.verbose,
     };
+    if ctx.destination.format() == Format::Html && !matches!(cli.command, Command::Partner(_)) {
+        return Err(Failure::new(
+            Exit::Usage,
+            "HTML output is for the partner command; use --format table, csv, json or ndjson",
+        ));
+    }
     match cli.command {
         Command::Usage(args) => commands::usage::run(&ctx, args).await,
         Command::Overview(args) => commands::overview::run(&ctx, args).await,
+        Command::Partner(args) => commands::partner::run(&ctx, args).await,
     }
 }
 

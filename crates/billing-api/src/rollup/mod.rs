@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use billing_models::{SubscriptionOverviewUsage, TrusteeBillingOverview};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
+pub use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// One org's overview for one billing period, or why it could not be had: the roll-up's input.

@@ -3,6 +3,7 @@
 //! where the output goes, and whether `--verbose` is on.
 
 pub mod overview;
+pub mod partner;
 pub mod usage;
 
 use crate::cli::Connection;
