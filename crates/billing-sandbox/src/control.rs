@@ -6,7 +6,7 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::fault::FaultRule;
-use crate::server::Reply;
+use crate::reply::Reply;
 use crate::state::{RecordedRequest, Shared};
 
 fn control_error(status: StatusCode, message: impl Into<String>) -> Reply {
@@ -48,6 +48,8 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &Bytes)
                 &json!({
                     "clientId": config.client_id,
                     "clientSecret": config.client_secret,
+                    "pkceClientId": config.pkce_client_id,
+                    "denyConsent": config.deny_consent,
                     "tokenExpiresIn": config.token_expires_in.as_secs(),
                     "inProgressPolls": config.in_progress_polls,
                     "rateLimit": config.rate_limit.map(|_| json!({

@@ -284,6 +284,13 @@ impl Faults {
     }
 }
 
+/// What a response may change on purpose: the body faults that alter the data itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Variation {
+    pub(crate) unknown_enums: bool,
+    pub(crate) extra_fields: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
