@@ -84,20 +84,22 @@ pub fn page(report: &PartnerReport) -> String {
          overage amount = overage quantity × overage price; prepaid amount = prepaid quantity × prepay price. \
          A line with a value that is not a number is shown, and left out of every total.</p>\n\
          <nav aria-label=\"Sections\"><ul><li><a href=\"#totals\">Totals per currency</a></li>\
-         <li><a href=\"#ranking\">Orgs by overage</a></li><li><a href=\"#products\">Per product</a></li><li><a href=\"#orgs\">Each org</a></li>\
-         <li><a href=\"#failed\">Failed orgs</a></li></ul></nav>\n</header>\n<main>\n",
+         <li><a href=\"#ranking\">Orgs by overage</a></li><li><a href=\"#failed\">Failed orgs</a></li>\
+         <li><a href=\"#orgs\">Each org</a></li><li><a href=\"#products\">Per product</a></li></ul></nav>\n</header>\n<main>\n",
         report.generated_at.to_rfc3339(),
         esc(&periods.join("; ")),
     );
+    // Short sections first, so the page opens on what a partner looks for; the long per-org
+    // and per-product detail follows.
     totals(&mut h, rollup);
     ranking(&mut h, rollup);
-    products(&mut h, rollup);
+    failed(&mut h, rollup);
     let _ = write!(h, "<section id=\"orgs\">\n<h2>Each org</h2>\n{}", legend());
     for org in &rollup.orgs {
         org_section(&mut h, rollup, org);
     }
     h.push_str("</section>\n");
-    failed(&mut h, rollup);
+    products(&mut h, rollup);
     h.push_str("</main>\n</body>\n</html>\n");
     h
 }
@@ -448,10 +450,11 @@ fn trends(h: &mut String, id: &str, org: &OrgRollup) {
             .collect();
         let _ = write!(
             h,
-            "<figure><svg class=\"trend\" role=\"img\" viewBox=\"0 0 {width} 54\" width=\"{width}\" height=\"54\" \
+            "<figure><svg class=\"trend\" data-part=\"{part}\" role=\"img\" viewBox=\"0 0 {width} 54\" width=\"{width}\" height=\"54\" \
              aria-labelledby=\"{id}-t{n} {id}-d{n}\"><title id=\"{id}-t{n}\">Usage of {name} per billing period</title>\
              <desc id=\"{id}-d{n}\">{desc}</desc>",
             name = esc(name),
+            part = esc(part),
             desc = esc(&text.join(", ")),
         );
         for (i, (p, v)) in values.iter().enumerate() {
