@@ -82,6 +82,8 @@ mod guides {
     struct CustomMiddleware;
     #[doc = include_str!("../../../docs/guide/testing-with-the-sandbox.md")]
     struct TestingWithTheSandbox;
+    #[doc = include_str!("../../../docs/guide/partner-report.md")]
+    struct PartnerReport;
     #[doc = include_str!("../../../docs/reference/BillingApi.md")]
     struct BillingApiReference;
 }
