@@ -46,10 +46,12 @@
 //! errors (the JSON path that failed and an excerpt of the body).
 
 mod client;
+mod download;
 mod error;
 mod fanout;
 #[rustfmt::skip]
 mod generated;
+mod paging;
 mod request;
 mod waiter;
 
@@ -59,9 +61,14 @@ pub use billing_transport::{
     TokenSource, TransportError,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
+pub use download::{
+    DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, Document, DownloadError,
+    DownloadErrorKind, Downloader,
+};
 pub use error::{DecodeError, Error, ServiceError};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
+pub use paging::{ItemStream, MAX_PAGE_SIZE, Page, PageStream};
 pub use request::Operation;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
 
