@@ -367,3 +367,91 @@ where
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use http::Method;
+
+    use super::*;
+
+    static LINES: Operation = Operation {
+        id: "getLines",
+        method: Method::GET,
+        path_template: "/api/v2/billing/contracts/invoices/{invoiceId}/lines",
+    };
+
+    fn route(base: &str) -> Route {
+        Route::new(&LINES, &["inv 1"], Some(base.parse().unwrap()))
+    }
+
+    #[test]
+    fn a_next_uri_on_the_listing_path_gives_its_query() {
+        let route = route("https://api.mypurecloud.com");
+        for next in [
+            "/api/v2/billing/contracts/invoices/inv%201/lines?pageSize=2&after=c%2B1",
+            "https://api.mypurecloud.com/api/v2/billing/contracts/invoices/inv%201/lines?after=c%2B1",
+            "HTTPS://API.mypurecloud.com:443/api/v2/billing/contracts/invoices/inv%201/lines?after=c%2B1",
+        ] {
+            let query = route.check(next).unwrap();
+            assert_eq!(query_param(query, "after").as_deref(), Some("c+1"), "{next}");
+        }
+        assert_eq!(query_param("after=a+b", "after").as_deref(), Some("a+b"));
+    }
+
+    #[test]
+    fn a_next_uri_under_a_base_path_prefix_is_accepted_both_ways() {
+        let route = route("https://gateway.example.com/genesys");
+        let tail = "/api/v2/billing/contracts/invoices/inv%201/lines?after=x";
+        assert!(route.check(tail).is_ok());
+        assert!(route.check(&format!("/genesys{tail}")).is_ok());
+        assert!(
+            route
+                .check(&format!("https://gateway.example.com/genesys{tail}"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_next_uri_off_the_host_or_the_listing_is_refused() {
+        let route = route("https://api.mypurecloud.com");
+        for next in [
+            "https://evil.example.com/api/v2/billing/contracts/invoices/inv%201/lines?after=x",
+            "http://api.mypurecloud.com/api/v2/billing/contracts/invoices/inv%201/lines?after=x",
+            "https://api.mypurecloud.com:8443/api/v2/billing/contracts/invoices/inv%201/lines?after=x",
+            "//evil.example.com/api/v2/billing/contracts/invoices/inv%201/lines?after=x",
+            "/api/v2/billing/contracts/invoices/other/lines?after=x",
+            "/api/v2/billing/contracts/invoices/inv%201/lines/extra?after=x",
+            "/api/v2/billing/contracts/invoices/inv%201/../../contracts?after=x",
+            "/api/v2/billing/contracts/invoices?after=x",
+            "api/v2/billing/contracts/invoices/inv%201/lines?after=x",
+            "?after=x",
+            "https://user@evil.example.com/x",
+        ] {
+            assert!(route.check(next).is_err(), "{next} was accepted");
+        }
+    }
+
+    #[test]
+    fn without_a_known_base_only_relative_next_uris_pass() {
+        let route = Route::new(&LINES, &["inv 1"], None);
+        let path = "/api/v2/billing/contracts/invoices/inv%201/lines?after=x";
+        assert!(route.check(path).is_ok());
+        assert!(route.check(&format!("http://127.0.0.1:1{path}")).is_err());
+    }
+
+    #[test]
+    fn page_sizes_outside_the_range_are_refused() {
+        assert_eq!(check_page_size(None).unwrap(), None);
+        assert_eq!(check_page_size(Some(1)).unwrap(), Some(1));
+        assert_eq!(check_page_size(Some(200)).unwrap(), Some(200));
+        for bad in [0, 201, u32::MAX] {
+            assert!(matches!(
+                check_page_size(Some(bad)),
+                Err(Error::InvalidInput {
+                    parameter: "pageSize",
+                    ..
+                })
+            ));
+        }
+    }
+}
