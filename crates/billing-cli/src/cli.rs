@@ -7,6 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::commands::overview::OverviewArgs;
+pub use crate::commands::usage::UsageArgs;
+
 /// The exit codes, for every `--help`.
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -171,58 +174,6 @@ pub enum Command {
     Overview(OverviewArgs),
 }
 
-/// Arguments of `usage`.
-#[derive(Debug, Clone, Args)]
-pub struct UsageArgs {
-    /// Start of the period: 2026-10-01 (midnight UTC) or an RFC 3339 date-time such as
-    /// 2026-10-01T00:00:00Z.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub start: DateTime<Utc>,
-
-    /// End of the period, in the same forms as --start.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub end: DateTime<Utc>,
-
-    /// Ask once and print what the service has; exit 3 when the report is not Complete yet.
-    #[arg(long)]
-    pub no_wait: bool,
-
-    /// Seconds between requests while the report is InProgress [default: 3; 0.5 with --sandbox]
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
-    pub interval: Option<Duration>,
-
-    /// Give up waiting after this many seconds (exit 3).
-    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "300")]
-    pub timeout: Duration,
-}
-
-/// Arguments of `overview`.
-#[derive(Debug, Clone, Args)]
-pub struct OverviewArgs {
-    /// A trustor (customer) org id; repeat for several orgs. With --sandbox and no --trustor,
-    /// the sandbox's orgs.
-    #[arg(long = "trustor", value_name = "ORG_ID")]
-    pub trustors: Vec<String>,
-
-    /// A file with one trustor org id per line (blank lines and # comments are skipped);
-    /// `-` reads stdin.
-    #[arg(long, value_name = "FILE")]
-    pub trustors_file: Option<PathBuf>,
-
-    /// Billing period: 0 = the open period, 1 = the last closed one, 2 = the one before…
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..))]
-    pub period: i32,
-
-    /// How many orgs to fetch at once.
-    #[arg(long, value_name = "N", default_value_t = billing_api::DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
-    pub concurrency: usize,
-
-    /// At most this many requests per minute across all orgs (the platform's default limit
-    /// for a client-credentials token is 300).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_rate: Option<u32>,
-}
-
 /// The forms a date may take, for error messages and hints.
 pub const DATE_FORMS: &str = "use a date such as 2026-10-01 (midnight UTC) or an RFC 3339 date-time such as 2026-10-01T00:00:00Z or 2026-10-01T02:00:00+02:00";
 
@@ -253,13 +204,6 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err("expected a positive number of seconds".to_owned());
     }
     Ok(Duration::from_secs_f64(secs))
-}
-
-fn parse_concurrency(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=256).contains(&n) => Ok(n),
-        _ => Err("expected a number from 1 to 256".to_owned()),
-    }
 }
 
 #[cfg(test)]

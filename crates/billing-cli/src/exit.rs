@@ -116,6 +116,47 @@ pub fn hint_for(error: &Error) -> Option<String> {
     }
 }
 
+/// A failure to report: one line, an optional hint, an exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    exit: Exit,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn report(self) -> Exit {
+        eprintln!("error: {}", self.message);
+        if let Some(hint) = self.hint {
+            eprintln!("hint: {hint}");
+        }
+        self.exit
+    }
+}
+
+impl From<billing_api::Error> for Failure {
+    fn from(error: billing_api::Error) -> Failure {
+        Failure {
+            exit: exit_for(&error),
+            message: error.to_string(),
+            hint: hint_for(&error),
+        }
+    }
+}
+
 /// `3600 s (1 h)`, `90 s (1 min 30 s)`, `12 s`.
 pub fn human_duration(wait: Duration) -> String {
     let secs = wait.as_secs();

@@ -1,8 +1,10 @@
 //! Writing results: tables for people (comfy-table), CSV for spreadsheets, the API's JSON as
 //! served, and NDJSON for pipelines. Pure functions over a `Write`, so they test without a
-//! server.
+//! server. `Destination` decides the format and writes to stdout or a file.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 
 use billing_models::{BillingUsageReport, TrusteeBillingOverview, datetime};
 use chrono::{DateTime, Timelike, Utc};
@@ -10,6 +12,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, modifiers, pre
 use serde::Serialize;
 
 use crate::cli::Format;
+use crate::exit::{Exit, Failure};
 
 /// Header of the usage report CSV: one row per usage resource.
 pub const REPORT_CSV_HEADER: [&str; 6] = [
@@ -221,6 +224,65 @@ impl Printer {
 
 /// One row per usage resource; a usage without resources still gets one row (empty resource
 /// columns) so that no usage and no total is lost.
+/// Where the result goes and in which format.
+pub(crate) struct Destination {
+    file: Option<PathBuf>,
+    format: Format,
+    fit_terminal: bool,
+}
+
+impl Destination {
+    pub(crate) fn new(file: Option<PathBuf>, format: Option<Format>) -> Destination {
+        let stdout_is_terminal = io::stdout().is_terminal();
+        let format = format.unwrap_or_else(|| match &file {
+            Some(path) => Format::from_extension(path).unwrap_or(Format::Json),
+            None if stdout_is_terminal => Format::Table,
+            None => Format::Json,
+        });
+        Destination {
+            fit_terminal: file.is_none() && stdout_is_terminal,
+            file,
+            format,
+        }
+    }
+
+    /// Writes with `f`; the file is created only now, so a failed command leaves none behind.
+    pub(crate) fn write(
+        &self,
+        f: impl FnOnce(&mut dyn Write, &Printer) -> io::Result<()>,
+    ) -> Result<(), Failure> {
+        let printer = Printer {
+            format: self.format,
+            fit_terminal: self.fit_terminal,
+        };
+        match &self.file {
+            Some(path) => {
+                let cannot = |e: io::Error| {
+                    Failure::new(
+                        Exit::Failure,
+                        format!("cannot write {}: {e}", path.display()),
+                    )
+                };
+                let mut out = BufWriter::new(File::create(path).map_err(cannot)?);
+                f(&mut out, &printer).map_err(cannot)?;
+                out.flush().map_err(cannot)
+            }
+            None => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                match f(&mut out, &printer).and_then(|()| out.flush()) {
+                    // A reader that stopped early (`| head`) is not an error.
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(Failure::new(
+                        Exit::Failure,
+                        format!("cannot write to stdout: {e}"),
+                    )),
+                    Ok(()) => Ok(()),
+                }
+            }
+        }
+    }
+}
+
 fn report_csv(out: &mut dyn Write, report: &BillingUsageReport) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(REPORT_CSV_HEADER)?;

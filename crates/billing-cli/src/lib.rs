@@ -1,6 +1,7 @@
 //! `genesys-billing`, the command-line tool for the Genesys Cloud Billing API, as a library:
-//! the command line ([`cli`]), exit codes and hints ([`exit`]), output formats ([`mod@format`]) and
-//! [`run`], which executes a parsed command line. The binary (`src/main.rs`) only calls
+//! the command line ([`cli`]), one module per command with its arguments ([`commands`]), exit
+//! codes and hints ([`exit`]), output formats ([`mod@format`]) and [`run`], which executes a
+//! parsed command line. The binary (`src/main.rs`) only calls
 //! [`main`].
 //!
 //! ```text
@@ -30,6 +31,8 @@
 //! ```
 
 pub mod cli;
+pub mod commands;
+mod connect;
 pub mod exit;
 pub mod format;
 mod run;

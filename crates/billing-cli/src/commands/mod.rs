@@ -1,0 +1,28 @@
+//! One module per command: its clap arguments and the function that runs it. Every command
+//! gets a `Context`: the connection flags (it connects when its own checks have passed),
+//! where the output goes, and whether `--verbose` is on.
+
+pub mod overview;
+pub mod usage;
+
+use crate::cli::Connection;
+use crate::connect::{ConnectOptions, Session, connect};
+use crate::exit::Failure;
+use crate::format::Destination;
+
+/// What every command runs with.
+pub(crate) struct Context {
+    /// The connection flags, read but not yet used: see `Context::connect`.
+    pub connection: Connection,
+    /// Where the result goes and in which format.
+    pub destination: Destination,
+    /// `--verbose`: the SDK logs on stderr, so progress bars stay hidden.
+    pub verbose: bool,
+}
+
+impl Context {
+    /// Connects (to Genesys Cloud, or to an in-process sandbox with `--sandbox`).
+    pub async fn connect(&self, options: ConnectOptions) -> Result<Session, Failure> {
+        connect(&self.connection, options).await
+    }
+}
