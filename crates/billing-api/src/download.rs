@@ -108,6 +108,17 @@ impl fmt::Display for DownloadError {
     }
 }
 
+impl DownloadError {
+    /// The API answered the document request without a URL.
+    pub(crate) fn no_url() -> DownloadError {
+        DownloadError {
+            location: "the document (the API answered no URL)".to_owned(),
+            kind: DownloadErrorKind::InvalidUrl,
+            source: None,
+        }
+    }
+}
+
 impl std::error::Error for DownloadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source

@@ -58,6 +58,11 @@ pub(crate) fn items<T: Send + 'static>(pages: PageStream<T>) -> ItemStream<T> {
         .boxed()
 }
 
+/// A walk that fails before its first request.
+pub(crate) fn failed<T: Send + 'static>(error: Error) -> PageStream<T> {
+    stream::once(async { Err(error) }).boxed()
+}
+
 /// Checks a page size before anything is sent.
 pub(crate) fn check_page_size(page_size: Option<u32>) -> Result<Option<i32>, Error> {
     match page_size {
