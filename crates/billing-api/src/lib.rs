@@ -46,13 +46,16 @@
 //! errors (the JSON path that failed and an excerpt of the body).
 
 mod client;
+mod contracts;
 mod download;
 mod error;
 mod fanout;
+mod invoices;
 #[rustfmt::skip]
 mod generated;
 mod paging;
 mod request;
+mod trustors;
 mod waiter;
 
 pub use billing_models as models;
@@ -61,6 +64,7 @@ pub use billing_transport::{
     TokenSource, TransportError,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
+pub use contracts::ContractsRequest;
 pub use download::{
     DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, Document, DownloadError,
     DownloadErrorKind, Downloader,
@@ -68,8 +72,10 @@ pub use download::{
 pub use error::{DecodeError, Error, ServiceError};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
+pub use invoices::{InvoiceLinesRequest, InvoicesRequest};
 pub use paging::{ItemStream, MAX_PAGE_SIZE, Page, PageStream};
 pub use request::Operation;
+pub use trustors::TrustorsRequest;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
 
 /// The guides in `docs/guide/` and the generated reference, compiled (and, where they use the

@@ -398,7 +398,11 @@ mod tests {
             "HTTPS://API.mypurecloud.com:443/api/v2/billing/contracts/invoices/inv%201/lines?after=c%2B1",
         ] {
             let query = route.check(next).unwrap();
-            assert_eq!(query_param(query, "after").as_deref(), Some("c+1"), "{next}");
+            assert_eq!(
+                query_param(query, "after").as_deref(),
+                Some("c+1"),
+                "{next}"
+            );
         }
         assert_eq!(query_param("after=a+b", "after").as_deref(), Some("a+b"));
     }
