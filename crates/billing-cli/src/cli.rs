@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::commands::contracts::ContractsArgs;
+pub use crate::commands::invoices::InvoicesArgs;
 pub use crate::commands::overview::OverviewArgs;
 pub use crate::commands::usage::UsageArgs;
 
@@ -172,6 +174,14 @@ pub enum Command {
     /// others are still printed (exit code 4).
     #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
+    /// Contracts: list them (every page), show one, or one billing period's charges and
+    /// wallets. A preview API: Genesys may change it.
+    #[command(after_help = EXIT_CODES)]
+    Contracts(ContractsArgs),
+    /// Invoices: list them (every page), one invoice's lines, or download its PDF. A preview
+    /// API: Genesys may change it.
+    #[command(after_help = EXIT_CODES)]
+    Invoices(InvoicesArgs),
 }
 
 /// The forms a date may take, for error messages and hints.

@@ -100,7 +100,7 @@ impl Printer {
         }
     }
 
-    fn table(&self) -> Table {
+    pub(crate) fn table(&self) -> Table {
         let mut table = Table::new();
         // A terminal that reports no usable width (0 under some multiplexers and `script`)
         // would squeeze every column to one character: draw at full width instead.
@@ -244,6 +244,11 @@ impl Destination {
             file,
             format,
         }
+    }
+
+    /// The file named by `--output`, if any.
+    pub(crate) fn file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref()
     }
 
     /// Writes with `f`; the file is created only now, so a failed command leaves none behind.

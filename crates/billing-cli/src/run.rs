@@ -43,6 +43,8 @@ async fn run_async(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Usage(args) => commands::usage::run(&ctx, args).await,
         Command::Overview(args) => commands::overview::run(&ctx, args).await,
+        Command::Contracts(args) => commands::contracts::run(&ctx, args).await,
+        Command::Invoices(args) => commands::invoices::run(&ctx, args).await,
     }
 }
 
