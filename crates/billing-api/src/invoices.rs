@@ -172,10 +172,13 @@ impl InvoiceLinesRequest {
             invoice_id,
             page_size,
         } = self;
-        let mut query = GetBillingContractsInvoiceLinesQuery::default();
-        query.page_size = match paging::check_page_size(page_size) {
+        let page_size = match paging::check_page_size(page_size) {
             Ok(page_size) => page_size,
             Err(error) => return paging::failed(error),
+        };
+        let query = GetBillingContractsInvoiceLinesQuery {
+            page_size,
+            ..Default::default()
         };
         let route = Route::new(
             &GET_BILLING_CONTRACTS_INVOICE_LINES,

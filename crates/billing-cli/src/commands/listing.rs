@@ -102,7 +102,8 @@ pub(crate) async fn print<T: Serialize + Send + 'static>(
 /// Where items go as they come.
 enum Sink<'a, T: 'static> {
     Ndjson(&'a mut dyn Write),
-    Csv(csv::Writer<&'a mut dyn Write>, &'a [Column<T>]),
+    // Boxed: the CSV writer keeps its buffer inline.
+    Csv(Box<csv::Writer<&'a mut dyn Write>>, &'a [Column<T>]),
     Json(&'a mut dyn Write, Vec<T>),
     Table(&'a mut dyn Write, Printer, &'a Layout<T>, Vec<T>),
 }
@@ -114,7 +115,7 @@ impl<'a, T: Serialize + 'static> Sink<'a, T> {
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record(layout.csv.iter().map(|(name, _)| name))?;
-                Sink::Csv(csv, &layout.csv)
+                Sink::Csv(Box::new(csv), &layout.csv)
             }
             Format::Json => Sink::Json(out, Vec::new()),
             Format::Table => Sink::Table(out, *printer, layout, Vec::new()),
