@@ -94,6 +94,8 @@ mod guides {
     struct CustomMiddleware;
     #[doc = include_str!("../../../docs/guide/testing-with-the-sandbox.md")]
     struct TestingWithTheSandbox;
+    #[doc = include_str!("../../../docs/guide/contracts-and-invoices.md")]
+    struct ContractsAndInvoices;
     #[doc = include_str!("../../../docs/reference/BillingApi.md")]
     struct BillingApiReference;
 }
