@@ -174,12 +174,14 @@ pub enum Command {
     /// others are still printed (exit code 4).
     #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
-    /// Contracts: list them (every page), show one, or one billing period's charges and
-    /// wallets. A preview API: Genesys may change it.
+    /// Contracts: every contract, one contract, or one billing period's charges and wallets.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
     #[command(after_help = EXIT_CODES)]
     Contracts(ContractsArgs),
-    /// Invoices: list them (every page), one invoice's lines, or download its PDF. A preview
-    /// API: Genesys may change it.
+    /// Invoices: every invoice, one invoice's lines, or its PDF.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
     #[command(after_help = EXIT_CODES)]
     Invoices(InvoicesArgs),
 }
