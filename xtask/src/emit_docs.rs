@@ -1,8 +1,12 @@
-//! Emits the reference pages in `docs/reference/`: `BillingApi.md` (the methods, in the shape
-//! of the other Genesys SDKs' reference) and one page per model.
+//! Emits the reference pages in `docs/reference/`: one page per API area (`BillingApi.md`,
+//! `OrganizationAuthorizationApi.md`: the methods, in the shape of the other Genesys SDKs'
+//! reference) and one page per model.
 
-use crate::emit_ops::param_type_text;
-use crate::ir::{Api, Field, Location, Model, OperationIr, Ty};
+use std::collections::BTreeSet;
+
+use crate::emit_ops::{PREVIEW_NOTE, param_type_text, query_field_type_text};
+use crate::ir::{Api, Field, Location, Model, OperationIr, ParamIr, Ty};
+use crate::names::pascal_case;
 
 /// The Rust type of a value, as text; models link to their pages when `link` is set.
 pub fn ty_text(ty: &Ty, link: Option<&str>) -> String {
@@ -10,8 +14,7 @@ pub fn ty_text(ty: &Ty, link: Option<&str>) -> String {
         Ty::String => "String".into(),
         Ty::I32 => "i32".into(),
         Ty::I64 => "i64".into(),
-        Ty::F32 => "f32".into(),
-        Ty::F64 => "f64".into(),
+        Ty::Float | Ty::Double => "Decimal".into(),
         Ty::Bool => "bool".into(),
         Ty::DateTime => "DateTime<Utc>".into(),
         Ty::Date => "NaiveDate".into(),
@@ -47,8 +50,8 @@ fn wire_type(ty: &Ty) -> String {
         Ty::String | Ty::Enum(_) => "string".into(),
         Ty::I32 => "integer (int32)".into(),
         Ty::I64 => "integer (int64)".into(),
-        Ty::F32 => "number (float)".into(),
-        Ty::F64 => "number (double)".into(),
+        Ty::Float => "number (float)".into(),
+        Ty::Double => "number (double)".into(),
         Ty::Bool => "boolean".into(),
         Ty::DateTime => "string (date-time)".into(),
         Ty::Date => "string (date)".into(),
@@ -59,12 +62,25 @@ fn wire_type(ty: &Ty) -> String {
     }
 }
 
+/// Whether a parameter travels in the operation's query struct.
+fn in_query_struct(op: &OperationIr, p: &ParamIr) -> bool {
+    op.query_struct_params()
+        .is_some_and(|params| params.iter().any(|q| q.wire == p.wire))
+}
+
 fn signature(op: &OperationIr) -> String {
-    let params: Vec<String> = op
+    let mut params: Vec<String> = op
         .params
         .iter()
+        .filter(|p| !in_query_struct(op, p))
         .map(|p| format!("    {}: {},", p.rust, param_type_text(p)))
         .collect();
+    if op.query_struct_params().is_some() {
+        params.push(format!(
+            "    query: &billing_api::operations::{},",
+            op.query_struct_name()
+        ));
+    }
     let response = ty_text(&op.response, None);
     format!(
         "pub async fn {}(\n    &self,\n{}\n) -> Result<{response}, billing_api::Error>",
@@ -74,9 +90,10 @@ fn signature(op: &OperationIr) -> String {
 }
 
 fn example(op: &OperationIr) -> String {
-    let args: Vec<String> = op
+    let mut args: Vec<String> = op
         .params
         .iter()
+        .filter(|p| !in_query_struct(op, p))
         .map(|p| match (&p.ty, p.required) {
             (_, false) => "None".to_owned(),
             (Ty::DateTime, true) => {
@@ -90,7 +107,10 @@ fn example(op: &OperationIr) -> String {
             (_, true) => "Default::default()".to_owned(),
         })
         .collect();
-    let dates = op.params.iter().any(|p| p.ty == Ty::DateTime);
+    let dates = op
+        .params
+        .iter()
+        .any(|p| p.ty == Ty::DateTime && p.required && !in_query_struct(op, p));
     let mut text =
         String::from("```rust,no_run\n# async fn run() -> Result<(), billing_api::Error> {\n");
     if dates {
@@ -99,6 +119,26 @@ fn example(op: &OperationIr) -> String {
     text.push_str("// GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION\nlet client = billing_api::Client::from_env()?;\n");
     if dates {
         text.push_str("let start = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();\nlet end = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();\n");
+    }
+    if let Some(params) = op.query_struct_params() {
+        let mut setters = String::new();
+        if params
+            .iter()
+            .any(|p| p.rust == "page_size" && p.ty == Ty::I32)
+        {
+            setters.push_str(".with_page_size(100)");
+        }
+        if let Some(p) = params.iter().find(|p| p.ty == Ty::Date) {
+            setters.push_str(&format!(
+                "\n    .with_{}(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())",
+                p.rust
+            ));
+        }
+        text.push_str(&format!(
+            "let query = billing_api::operations::{}::default(){setters};\n",
+            op.query_struct_name()
+        ));
+        args.push("&query".to_owned());
     }
     text.push_str(&format!(
         "let result = client.{}({}).await?;\nprintln!(\"{{result:#?}}\");\n# Ok(()) }}\n```\n",
@@ -116,17 +156,35 @@ fn example_string(name: &str) -> &'static str {
     }
 }
 
-/// `docs/reference/BillingApi.md`.
-pub fn api_page(api: &Api) -> String {
-    let mut s = String::from(
+/// The reference page of an API area: `Billing` → `BillingApi`.
+pub fn page_name(tag: &str) -> String {
+    format!("{}Api", pascal_case(tag))
+}
+
+/// The API areas, in the order their first operation appears in the spec.
+fn tags(api: &Api) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for op in &api.operations {
+        if !out.contains(&op.tag.as_str()) {
+            out.push(&op.tag);
+        }
+    }
+    out
+}
+
+/// `docs/reference/<Tag>Api.md`: the operations of one API area.
+pub fn api_page(api: &Api, tag: &str) -> String {
+    let page = page_name(tag);
+    let mut s = format!(
         "<!-- @generated by `cargo xtask codegen` from xtask/spec/billing.swagger.json. Do not edit by hand. -->\n\n\
-         # BillingApi\n\n\
-         Methods of [`billing_api::Client`](../../crates/billing-api/src/client.rs) for the Genesys Cloud Billing API.\n\
+         # {page}\n\n\
+         Methods of [`billing_api::Client`](../../crates/billing-api/src/client.rs) for the Genesys Cloud {tag} API.\n\
          Paths are relative to the region's API host (`https://api.mypurecloud.com` for `us_east_1`;\n\
          see [the regions guide](../guide/authentication-and-regions.md)).\n\n\
          | Method | HTTP request | Description |\n| --- | --- | --- |\n",
     );
-    for op in &api.operations {
+    let ops: Vec<&OperationIr> = api.operations.iter().filter(|o| o.tag == tag).collect();
+    for op in &ops {
         s.push_str(&format!(
             "| [`{0}`](#{0}) | **{1}** {2} | {3} |\n",
             op.fn_name,
@@ -135,7 +193,7 @@ pub fn api_page(api: &Api) -> String {
             cell(op.summary.as_deref().unwrap_or(""))
         ));
     }
-    for op in &api.operations {
+    for op in &ops {
         s.push_str(&format!(
             "\n## {}\n\n```text\n{}\n```\n\n",
             op.fn_name,
@@ -144,7 +202,10 @@ pub fn api_page(api: &Api) -> String {
         if let Some(summary) = &op.summary {
             s.push_str(&format!("{summary}\n\n"));
         }
-        if let Some(description) = &op.description {
+        if op.preview {
+            s.push_str(&format!("{PREVIEW_NOTE}\n\n"));
+        }
+        if let Some(description) = op.description.as_deref().filter(|d| !d.is_empty()) {
             s.push_str(&format!("{description}\n\n"));
         }
         s.push_str(&format!(
@@ -173,16 +234,26 @@ pub fn api_page(api: &Api) -> String {
             if let Some(d) = &p.default {
                 notes.push(format!("server default {d}"));
             }
-            if p.ty == Ty::DateTime {
-                notes.push("sent as UTC `yyyy-MM-ddTHH:mm:ss.SSSZ`".into());
+            match p.ty {
+                Ty::DateTime => notes.push("sent as UTC `yyyy-MM-ddTHH:mm:ss.SSSZ`".into()),
+                Ty::Date => notes.push("sent as `yyyy-MM-dd`".into()),
+                Ty::Enum(_) => {
+                    notes.push("values as on the wire; `Unknown(String)` sends any other".into())
+                }
+                _ => {}
             }
             if p.location == Location::Path {
                 notes.push("percent-encoded as one path segment".into());
             }
+            let (name, rust_type) = if in_query_struct(op, p) {
+                (format!("query.{}", p.rust), query_field_type_text(p))
+            } else {
+                (p.rust.clone(), param_type_text(p))
+            };
             s.push_str(&format!(
                 "| `{}` | `{}` | `{}` ({place}) | {} | {} | {} |\n",
-                p.rust,
-                param_type_text(p),
+                name,
+                rust_type,
                 p.wire,
                 cell(p.doc.as_deref().unwrap_or("")),
                 if p.required { "yes" } else { "no" },
@@ -221,6 +292,30 @@ pub fn api_page(api: &Api) -> String {
         s.push_str(".\n\n### HTTP request headers\n\n- **Content-Type**: not sent (no body)\n- **Accept**: `application/json`\n- **Authorization**: `Bearer <access token>` (added by the transport)\n");
     }
     s
+}
+
+/// The models an operation's answer reaches (itself included).
+fn reached_models<'a>(api: &'a Api, root: &str) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(name) = stack.pop() {
+        let Some(model) = api.models.iter().find(|m| m.name == name) else {
+            continue;
+        };
+        if !seen.insert(model.name.as_str()) {
+            continue;
+        }
+        for f in &model.fields {
+            let mut ty = &f.ty;
+            while let Ty::Array(inner) | Ty::Map(inner) = ty {
+                ty = inner;
+            }
+            if let Ty::Model(target) = ty {
+                stack.push(target.clone());
+            }
+        }
+    }
+    seen
 }
 
 /// `docs/reference/models/<Model>.md`.
@@ -266,7 +361,17 @@ pub fn model_page(model: &Model, api: &Api) -> String {
             s.push_str(&format!("| `{wire}` | `{variant}` |\n"));
         }
     }
-    s.push_str("\n[Back to BillingApi](../BillingApi.md)\n");
+    let mut back = Vec::new();
+    for tag in tags(api) {
+        let uses = api.operations.iter().filter(|o| o.tag == tag).any(|o| {
+            matches!(&o.response, Ty::Model(root) if reached_models(api, root).contains(model.name.as_str()))
+        });
+        if uses {
+            let page = page_name(tag);
+            back.push(format!("[Back to {page}](../{page}.md)"));
+        }
+    }
+    s.push_str(&format!("\n{}\n", back.join(" · ")));
     s
 }
 
@@ -298,7 +403,10 @@ fn code_with_links(text: &str) -> String {
 
 /// Every reference page: (path under `docs/reference/`, contents).
 pub fn reference_files(api: &Api) -> Vec<(String, String)> {
-    let mut files = vec![("BillingApi.md".to_owned(), api_page(api))];
+    let mut files: Vec<(String, String)> = tags(api)
+        .into_iter()
+        .map(|tag| (format!("{}.md", page_name(tag)), api_page(api, tag)))
+        .collect();
     for model in &api.models {
         files.push((format!("models/{}.md", model.name), model_page(model, api)));
     }

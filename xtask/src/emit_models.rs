@@ -68,8 +68,7 @@ pub fn rust_type(ty: &Ty) -> TokenStream {
         Ty::String => quote!(String),
         Ty::I32 => quote!(i32),
         Ty::I64 => quote!(i64),
-        Ty::F32 => quote!(f32),
-        Ty::F64 => quote!(f64),
+        Ty::Float | Ty::Double => quote!(Decimal),
         Ty::Bool => quote!(bool),
         Ty::DateTime => quote!(DateTime<Utc>),
         Ty::Date => quote!(NaiveDate),
@@ -101,6 +100,18 @@ fn field_type(field: &Field) -> TokenStream {
     }
 }
 
+/// The `wire` newtype that reads and writes a value of this type, for the types whose wire
+/// form is not their serde form: date-times (the server's form), dates (`yyyy-MM-dd`) and
+/// numbers (exact, from the JSON literal).
+fn wire_wrapper(ty: &Ty) -> Option<TokenStream> {
+    match ty {
+        Ty::DateTime => Some(quote!(wire::Timestamp)),
+        Ty::Date => Some(quote!(wire::Day)),
+        Ty::Float | Ty::Double => Some(quote!(wire::Number)),
+        _ => None,
+    }
+}
+
 /// A required array may be left out by the server (an `InProgress` report has no `usages`).
 fn defaults_when_absent(field: &Field) -> bool {
     field.required && matches!(field.ty, Ty::Array(_) | Ty::Map(_))
@@ -116,8 +127,14 @@ fn field_doc(field: &Field) -> TokenStream {
     if field.read_only {
         notes.push("read-only: set by the server".into());
     }
-    if field.ty == Ty::DateTime {
-        notes.push("written as `yyyy-MM-ddTHH:mm:ss.SSSZ`".into());
+    match field.ty {
+        Ty::DateTime => notes.push("written as `yyyy-MM-ddTHH:mm:ss.SSSZ`".into()),
+        Ty::Date => notes.push("written as `yyyy-MM-dd`".into()),
+        Ty::Float | Ty::Double => notes.push(
+            "an exact decimal, read from the JSON number's literal text and written back with the same value"
+                .into(),
+        ),
+        _ => {}
     }
     let spec_doc = field.doc.as_deref().map(doc).unwrap_or_default();
     let separator = if field.doc.is_some() {
@@ -187,13 +204,13 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     let slots = model.fields.iter().zip(&idents).map(|(f, ident)| {
         let slot = format_ident!("{}", format!("f_{}", f.rust.trim_start_matches("r#")));
         let _ = ident;
-        let ty = match (&f.ty, f.boxed) {
-            (Ty::DateTime, _) => quote!(wire::Timestamp),
-            (t, true) => {
-                let t = rust_type(t);
+        let ty = match (wire_wrapper(&f.ty), f.boxed) {
+            (Some(wrapper), _) => wrapper,
+            (None, true) => {
+                let t = rust_type(&f.ty);
                 quote!(Box<#t>)
             }
-            (t, false) => rust_type(t),
+            (None, false) => rust_type(&f.ty),
         };
         quote! { let mut #slot: Option<Option<#ty>> = None; }
     });
@@ -208,7 +225,7 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     let finish = model.fields.iter().zip(&idents).map(|(f, ident)| {
         let slot = format_ident!("{}", format!("f_{}", f.rust.trim_start_matches("r#")));
         let wire = &f.wire;
-        let unwrap_ts = if f.ty == Ty::DateTime { quote!(.map(|t| t.0)) } else { TokenStream::new() };
+        let unwrap_ts = if wire_wrapper(&f.ty).is_some() { quote!(.map(|t| t.0)) } else { TokenStream::new() };
         if defaults_when_absent(f) {
             quote! { #ident: #slot.flatten().unwrap_or_default() }
         } else if f.required {
@@ -219,10 +236,9 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     });
     let serialize_fields = model.fields.iter().zip(&idents).map(|(f, ident)| {
         let wire = &f.wire;
-        let value = if f.ty == Ty::DateTime {
-            quote!(&wire::Timestamp(*value))
-        } else {
-            quote!(value)
+        let value = match wire_wrapper(&f.ty) {
+            Some(wrapper) => quote!(&#wrapper(*value)),
+            None => quote!(value),
         };
         if f.required {
             quote! { let value = &self.#ident; map.serialize_entry(#wire, #value)?; }
@@ -238,7 +254,7 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
             .iter()
             .find(|d| &d.name == e)
             .expect("enum lowered with its model");
-        enum_tokens(def)
+        enum_tokens(def, true)
     });
 
     quote! {
@@ -304,7 +320,9 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     }
 }
 
-fn enum_tokens(def: &EnumDef) -> TokenStream {
+/// A string enum with its conversions; `with_serde` adds the serde impls (model enums have
+/// them, query enums only need their wire text).
+pub fn enum_tokens(def: &EnumDef, with_serde: bool) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let variants: Vec<Ident> = def
         .values
@@ -324,11 +342,41 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
         }
         None => TokenStream::new(),
     };
-    let about = doc_raw(&format!(
-        "Values of `{}`. A value this version does not know is kept as [`{}::Unknown`], so it\n\
-         survives a parse → serialize round trip unchanged.",
-        def.declared_at, def.name
-    ));
+    let about = if with_serde {
+        doc_raw(&format!(
+            "Values of `{}`. A value this version does not know is kept as [`{}::Unknown`], so it\n\
+             survives a parse → serialize round trip unchanged.",
+            def.declared_at, def.name
+        ))
+    } else {
+        doc_raw(&format!(
+            "Values of the query parameter `{}`. [`{}::Unknown`] sends a value this version does\n\
+             not know, as given.",
+            def.declared_at, def.name
+        ))
+    };
+    let unknown_doc = if with_serde {
+        doc_raw("A value this version does not know, exactly as the server sent it.")
+    } else {
+        doc_raw("Any other value, sent exactly as given.")
+    };
+    let serde = if with_serde {
+        quote! {
+            impl Serialize for #name {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> Deserialize<'de> for #name {
+                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #head
         #about
@@ -339,7 +387,7 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
             #[default]
             #first,
             #( #rest_docs #rest, )*
-            /// A value this version does not know, exactly as the server sent it.
+            #unknown_doc
             Unknown(String),
         }
 
@@ -393,17 +441,7 @@ fn enum_tokens(def: &EnumDef) -> TokenStream {
             }
         }
 
-        impl Serialize for #name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
-            }
-        }
+        #serde
     }
 }
 
@@ -444,6 +482,11 @@ fn uses_of(model: &Model) -> TokenStream {
     if mentions(&|t| *t == Ty::Date) {
         uses.push(quote!(
             use chrono::NaiveDate;
+        ));
+    }
+    if mentions(&|t| matches!(t, Ty::Float | Ty::Double)) {
+        uses.push(quote!(
+            use rust_decimal::Decimal;
         ));
     }
     let mut models: Vec<String> = Vec::new();

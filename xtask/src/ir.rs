@@ -60,10 +60,10 @@ pub enum Ty {
     I32,
     /// `integer` / `int64` (and plain `integer`)
     I64,
-    /// `number` / `float`
-    F32,
-    /// `number` / `double` (and plain `number`)
-    F64,
+    /// `number` / `float`: an exact decimal all the same, read from the JSON literal.
+    Float,
+    /// `number` / `double` (and plain `number`): an exact decimal, read from the JSON literal.
+    Double,
     /// `boolean`
     Bool,
     /// `string` / `date-time`
@@ -120,6 +120,29 @@ pub struct OperationIr {
     pub scopes: Vec<String>,
     /// Permissions (any of).
     pub permissions: Vec<String>,
+    /// The first tag (the API area, e.g. `Billing`), which names its reference page.
+    pub tag: String,
+    /// `x-genesys-preview: true`: the vendor may change the operation without notice.
+    pub preview: bool,
+}
+
+impl OperationIr {
+    /// The optional query parameters, when there are more than two of them: the method then
+    /// takes them in one generated struct (see [`OperationIr::query_struct_name`]) rather than
+    /// as a row of `None`s.
+    pub fn query_struct_params(&self) -> Option<Vec<&ParamIr>> {
+        let optional: Vec<&ParamIr> = self
+            .params
+            .iter()
+            .filter(|p| p.location == Location::Query && !p.required)
+            .collect();
+        (optional.len() > 2).then_some(optional)
+    }
+
+    /// `getBillingContracts` → `GetBillingContractsQuery`.
+    pub fn query_struct_name(&self) -> String {
+        format!("{}Query", pascal_case(&self.id))
+    }
 }
 
 /// Where a parameter goes.
@@ -182,6 +205,7 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "DateTime",
     "Utc",
     "NaiveDate",
+    "Decimal",
     "Self",
     "Deserialize",
     "Serialize",
@@ -376,8 +400,8 @@ impl Lowering<'_> {
             ("string", _) => Ok(Ty::String),
             ("integer", Some("int32")) => Ok(Ty::I32),
             ("integer", Some("int64") | None) => Ok(Ty::I64),
-            ("number", Some("float")) => Ok(Ty::F32),
-            ("number", Some("double") | None) => Ok(Ty::F64),
+            ("number", Some("float")) => Ok(Ty::Float),
+            ("number", Some("double") | None) => Ok(Ty::Double),
             ("boolean", _) => Ok(Ty::Bool),
             ("array", _) => {
                 let items = schema
@@ -389,7 +413,7 @@ impl Lowering<'_> {
                     &format!("{pointer}/items"),
                     &format!("{enum_name}Item"),
                 )?;
-                no_nested_dates(&inner, &format!("{pointer}/items"))?;
+                scalar_only_as_property(&inner, &format!("{pointer}/items"))?;
                 Ok(Ty::Array(Box::new(inner)))
             }
             ("object", _) => match &schema.additional_properties {
@@ -403,7 +427,7 @@ impl Lowering<'_> {
                         &format!("{pointer}/additionalProperties"),
                         &format!("{enum_name}Value"),
                     )?;
-                    no_nested_dates(&inner, &format!("{pointer}/additionalProperties"))?;
+                    scalar_only_as_property(&inner, &format!("{pointer}/additionalProperties"))?;
                     Ok(Ty::Map(Box::new(inner)))
                 }
             },
@@ -432,8 +456,13 @@ impl Lowering<'_> {
             let Json::String(wire) = value else {
                 return Err(format!("{pointer}/enum/{i}: enum values must be strings"));
             };
-            let variant = variant_name(wire);
-            if variant == "Unknown" || !variants.insert(variant.clone()) {
+            let mut variant = variant_name(wire);
+            // `Unknown(String)` holds the values this version does not know; a wire value
+            // spelled `Unknown` (Organization.productPlatform has one) gets a variant of its own.
+            if variant == "Unknown" {
+                variant = "UnknownValue".to_owned();
+            }
+            if !variants.insert(variant.clone()) {
                 return Err(format!(
                     "{pointer}/enum/{i}: `{wire}` maps to the variant `{variant}`, which is taken"
                 ));
@@ -546,6 +575,17 @@ impl Lowering<'_> {
                 }
             }));
         }
+        let tag =
+            op.tags.first().cloned().ok_or_else(|| {
+                format!("{pointer}/tags: an operation needs a tag (its API area)")
+            })?;
+        let preview = match op.other.get("x-genesys-preview") {
+            None => false,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => {
+                return Err(format!("{pointer}/x-genesys-preview: must be a boolean"));
+            }
+        };
         Ok(OperationIr {
             id: op.operation_id.clone(),
             fn_name,
@@ -558,6 +598,8 @@ impl Lowering<'_> {
             errors,
             scopes,
             permissions,
+            tag,
+            preview,
         })
     }
 
@@ -597,6 +639,11 @@ impl Lowering<'_> {
         };
         let enum_name = format!("{}{}", pascal_case(&op.operation_id), pascal_case(&p.name));
         let ty = self.ty(&schema, pointer, &enum_name)?;
+        if let Ty::Enum(name) = &ty
+            && let Some(def) = self.enums.iter_mut().find(|e| &e.name == name)
+        {
+            def.declared_at = format!("{}.{}", op.operation_id, p.name);
+        }
         if matches!(ty, Ty::Array(_) | Ty::Map(_) | Ty::Any | Ty::Model(_)) {
             return Err(format!(
                 "{pointer}/type: only scalar parameters are supported"
@@ -626,10 +673,12 @@ fn collect_enums(ty: &Ty, out: &mut Vec<String>) {
     }
 }
 
-fn no_nested_dates(ty: &Ty, pointer: &str) -> Result<(), String> {
+/// Dates, date-times and numbers have a wire form of their own (see `wire` in the models
+/// crate), which the generated code applies to properties only.
+fn scalar_only_as_property(ty: &Ty, pointer: &str) -> Result<(), String> {
     match ty {
-        Ty::DateTime | Ty::Date => Err(format!(
-            "{pointer}: date and date-time values are supported as properties only, not inside arrays or maps"
+        Ty::DateTime | Ty::Date | Ty::Float | Ty::Double => Err(format!(
+            "{pointer}: date, date-time and number values are supported as properties only, not inside arrays or maps"
         )),
         _ => Ok(()),
     }

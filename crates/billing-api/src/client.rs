@@ -76,6 +76,8 @@ impl RateLimit {
 pub struct Client {
     service: Stack,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    /// The API base URL, when the client built the transport (not with `with_service`).
+    api_base: Option<http::Uri>,
 }
 
 /// What a [`Client`] sends through: the transport itself when no layer or replacement was
@@ -108,6 +110,11 @@ impl Client {
     /// [`Error::Config`] naming it.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
+    }
+
+    /// The API base URL requests go to; `None` for a client given its own service.
+    pub(crate) fn api_base(&self) -> Option<&http::Uri> {
+        self.api_base.as_ref()
     }
 
     /// Sends one request built by the generated operations and decodes the answer.
@@ -358,6 +365,13 @@ impl ClientBuilder {
 
     /// Builds the client; fails naming the setting that is missing or invalid.
     pub fn build(self) -> Result<Client, Error> {
+        let api_base = self.service.is_none().then(|| {
+            self.environment
+                .clone()
+                .unwrap_or_default()
+                .api_base()
+                .clone()
+        });
         let transport = match self.service {
             Some(service) => Stack::Service(service),
             None => {
@@ -415,6 +429,7 @@ impl ClientBuilder {
         Ok(Client {
             service,
             limiter: self.rate_limit.map(|r| Arc::new(r.limiter())),
+            api_base,
         })
     }
 }

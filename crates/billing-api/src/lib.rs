@@ -46,12 +46,17 @@
 //! errors (the JSON path that failed and an excerpt of the body).
 
 mod client;
+mod contracts;
+mod download;
 mod error;
 mod fanout;
+mod invoices;
 #[rustfmt::skip]
 mod generated;
+mod paging;
 mod request;
 pub mod rollup;
+mod trustors;
 mod waiter;
 
 pub use billing_models as models;
@@ -60,10 +65,18 @@ pub use billing_transport::{
     TokenSource, TransportError,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
+pub use contracts::ContractsRequest;
+pub use download::{
+    DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, Document, DownloadError,
+    DownloadErrorKind, Downloader,
+};
 pub use error::{DecodeError, Error, ServiceError};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
+pub use invoices::{InvoiceLinesRequest, InvoicesRequest};
+pub use paging::{ItemStream, MAX_PAGE_SIZE, Page, PageStream};
 pub use request::Operation;
+pub use trustors::TrustorsRequest;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
 
 /// The guides in `docs/guide/` and the generated reference, compiled (and, where they use the
@@ -84,6 +97,8 @@ mod guides {
     struct TestingWithTheSandbox;
     #[doc = include_str!("../../../docs/guide/partner-report.md")]
     struct PartnerReport;
+    #[doc = include_str!("../../../docs/guide/contracts-and-invoices.md")]
+    struct ContractsAndInvoices;
     #[doc = include_str!("../../../docs/reference/BillingApi.md")]
     struct BillingApiReference;
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::commands::contracts::ContractsArgs;
+pub use crate::commands::invoices::InvoicesArgs;
 pub use crate::commands::overview::OverviewArgs;
 pub use crate::commands::partner::PartnerArgs;
 pub use crate::commands::usage::UsageArgs;
@@ -183,6 +185,16 @@ pub enum Command {
     /// minimums applied). --format html writes one self-contained page.
     #[command(after_help = EXIT_CODES)]
     Partner(PartnerArgs),
+    /// Contracts: every contract, one contract, or one billing period's charges and wallets.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
+    #[command(after_help = EXIT_CODES)]
+    Contracts(ContractsArgs),
+    /// Invoices: every invoice, one invoice's lines, or its PDF.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
+    #[command(after_help = EXIT_CODES)]
+    Invoices(InvoicesArgs),
 }
 
 /// The forms a date may take, for error messages and hints.

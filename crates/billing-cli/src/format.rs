@@ -102,7 +102,7 @@ impl Printer {
         }
     }
 
-    fn table(&self) -> Table {
+    pub(crate) fn table(&self) -> Table {
         let mut table = Table::new();
         // A terminal that reports no usable width (0 under some multiplexers and `script`)
         // would squeeze every column to one character: draw at full width instead.
@@ -253,6 +253,11 @@ impl Destination {
         self.format
     }
 
+    /// The file named by `--output`, if any.
+    pub(crate) fn file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref()
+    }
+
     /// Writes with `f`; the file is created only now, so a failed command leaves none behind.
     pub(crate) fn write(
         &self,
@@ -291,7 +296,7 @@ impl Destination {
 }
 
 /// The commands other than `partner` have no HTML form (`run` refuses it before connecting).
-fn html_is_for_partner() -> io::Error {
+pub(crate) fn html_is_for_partner() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,
         "HTML is written by the partner command only",

@@ -50,6 +50,8 @@ async fn run_async(cli: Cli) -> Result<Exit, Failure> {
         Command::Usage(args) => commands::usage::run(&ctx, args).await,
         Command::Overview(args) => commands::overview::run(&ctx, args).await,
         Command::Partner(args) => commands::partner::run(&ctx, args).await,
+        Command::Contracts(args) => commands::contracts::run(&ctx, args).await,
+        Command::Invoices(args) => commands::invoices::run(&ctx, args).await,
     }
 }
 

@@ -19,7 +19,11 @@
 //! - Required fields are plain types; optional ones are `Option<_>` and left out when `None`.
 //! - `date-time` fields are [`chrono::DateTime<Utc>`](chrono::DateTime), read from any RFC 3339
 //!   offset and written as `yyyy-MM-ddTHH:mm:ss.SSSZ` (see [`datetime`]).
-//! - Money and quantities stay strings, as the server sends them.
+//! - `date` fields are [`chrono::NaiveDate`], read and written as `yyyy-MM-dd` (see [`date`]).
+//! - `number` fields (money, quantities, rates of the contracts and invoices API) are exact
+//!   [`Decimal`]s read from the JSON literal: `0.10` is 0.10, never a binary float, and ten
+//!   of them add up to exactly `1.00` (see [`decimal`]). The older usage and overview
+//!   models send money and quantities as strings, and keep them as strings.
 //! - String enums keep values this version does not know (`Unknown(String)`), and every model
 //!   keeps JSON fields it does not know in `unknown_fields`: parse → serialize loses nothing.
 //! - Models are `#[non_exhaustive]`: build them with `Default` and the `with_*` setters, so new
@@ -36,12 +40,17 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+pub mod date;
 pub mod datetime;
+pub mod decimal;
 #[rustfmt::skip]
 mod generated;
 mod wire;
 
 pub use generated::*;
+/// The exact decimal type of every `number` field, re-exported so that code reading the
+/// models needs no dependency of its own.
+pub use rust_decimal::Decimal;
 
 /// `docs/guide/models-only.md`, compiled and run as a doctest so its code cannot rot.
 #[cfg(doctest)]

@@ -1,12 +1,14 @@
-//! Hand-written pieces the generated serde impls share: borrowed JSON keys, the timestamp
-//! wire form, and the enum visitor that keeps unknown values.
+//! Hand-written pieces the generated serde impls share: borrowed JSON keys, the timestamp,
+//! date and exact-number wire forms, and the enum visitor that keeps unknown values.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser};
+use serde_json::value::RawValue;
 
 /// A JSON object key, borrowed from the input when the deserializer allows it, so matching a
 /// known field name allocates nothing. Read as bytes: serde_json then skips the UTF-8 check,
@@ -107,6 +109,61 @@ impl<'de> Deserialize<'de> for Timestamp {
             }
         }
         deserializer.deserialize_bytes(TimestampVisitor)
+    }
+}
+
+/// A `date` on the wire: exactly `yyyy-MM-dd` (see [`crate::date`]).
+pub(crate) struct Day(pub(crate) NaiveDate);
+
+impl Serialize for Day {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&crate::date::Display(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DayVisitor;
+        impl de::Visitor<'_> for DayVisitor {
+            type Value = Day;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date such as 2026-03-01")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                crate::date::parse(v).map(Day).map_err(E::custom)
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                let text = std::str::from_utf8(v)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))?;
+                self.visit_str(text)
+            }
+        }
+        deserializer.deserialize_bytes(DayVisitor)
+    }
+}
+
+/// A `number` on the wire, as an exact [`Decimal`]: read from the literal text of the JSON
+/// number (serde_json's raw value, so no binary float ever holds it) and written back as a
+/// JSON number with the same digits. A number that does not fit is an error, not a rounding
+/// (see [`crate::decimal`]).
+///
+/// Through `serde_json::Value` (`from_value`, `to_value`) numbers pass as `f64`: the exact
+/// path is text or bytes (`from_str`, `from_slice`, `to_string`, `to_writer`).
+pub(crate) struct Number(pub(crate) Decimal);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(self.0.to_string()).map_err(ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        crate::decimal::parse_json_number(raw.get())
+            .map(Number)
+            .map_err(de::Error::custom)
     }
 }
 

@@ -122,7 +122,7 @@ pub use crate::http::{
     ProxyConfig, ProxyMatcher,
 };
 pub use crate::meta::{Attempts, RequestMeta, clone_request, is_idempotent};
-pub use crate::region::{Environment, Region, UnknownRegionError};
+pub use crate::region::{Environment, Region, UnknownRegionError, is_loopback_host};
 pub use crate::retry::{
     DEFAULT_RETRY_AFTER_CAP, DefaultClassifier, RetryClassifier, RetryConfig, RetryContext,
     RetryDecision, RetryLayer, RetryPolicy, retry_after,

@@ -31,3 +31,17 @@ pub async fn start(builder: SandboxBuilder) -> (Sandbox, Client) {
     let client = client_builder(&sandbox).build().expect("client builds");
     (sandbox, client)
 }
+
+pub mod server;
+
+/// A client of a test server, with a fixed token and fast retries.
+pub fn client_for(url: &str) -> Client {
+    Client::builder()
+        .environment(Environment::custom(url, url).unwrap())
+        .token_source(std::sync::Arc::new(billing_api::StaticTokenSource::new(
+            "test-token",
+        )))
+        .retry(fast_retry())
+        .build()
+        .expect("client builds")
+}

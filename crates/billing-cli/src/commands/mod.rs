@@ -2,6 +2,9 @@
 //! gets a `Context`: the connection flags (it connects when its own checks have passed),
 //! where the output goes, and whether `--verbose` is on.
 
+pub mod contracts;
+pub mod invoices;
+pub mod listing;
 pub mod overview;
 pub mod partner;
 pub mod usage;

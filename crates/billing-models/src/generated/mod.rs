@@ -3,24 +3,70 @@
 
 //! The wire models, one module per Swagger definition; everything is re-exported here.
 
+mod billing_charge;
+mod billing_contract;
+mod billing_contract_listing;
+mod billing_contract_period;
+mod billing_contract_period_detail;
+mod billing_invoice;
+mod billing_invoice_item;
+mod billing_invoice_item_listing;
+mod billing_invoice_listing;
+mod billing_plan;
+mod billing_plan_item;
+mod billing_product;
 mod billing_usage;
 mod billing_usage_report;
 mod billing_usage_resource;
+mod billing_wallet;
+mod customer;
 mod detail;
 mod error_body;
+mod invoice_address;
 mod limit;
 mod named_entity;
+mod org_user;
+mod organization;
 mod subscription_overview_usage;
+mod trustee_authorization;
 mod trustee_billing_overview;
+mod trustor;
+mod trustor_entity_listing;
+mod url_response;
 
+pub use billing_charge::BillingCharge;
+pub use billing_contract::{BillingContract, BillingContractStatus};
+pub use billing_contract_listing::BillingContractListing;
+pub use billing_contract_period::{BillingContractPeriod, BillingContractPeriodStatus};
+pub use billing_contract_period_detail::{
+    BillingContractPeriodDetail, BillingContractPeriodDetailStatus,
+};
+
+pub use billing_invoice::{BillingInvoice, BillingInvoicePaymentStatus};
+pub use billing_invoice_item::{BillingInvoiceItem, BillingInvoiceItemUnitOfMeasure};
+pub use billing_invoice_item_listing::BillingInvoiceItemListing;
+pub use billing_invoice_listing::BillingInvoiceListing;
+pub use billing_plan::BillingPlan;
+pub use billing_plan_item::{BillingPlanItem, BillingPlanItemUnitOfMeasure};
+pub use billing_product::{BillingProduct, BillingProductUnitOfMeasure};
 pub use billing_usage::BillingUsage;
 pub use billing_usage_report::{BillingUsageReport, BillingUsageReportStatus};
 pub use billing_usage_resource::BillingUsageResource;
+pub use billing_wallet::{BillingWallet, BillingWalletUnitOfMeasure};
+pub use customer::Customer;
 pub use detail::Detail;
 pub use error_body::ErrorBody;
+pub use invoice_address::{InvoiceAddress, InvoiceAddressAddressType};
 pub use limit::{Limit, LimitNamespace};
 pub use named_entity::NamedEntity;
+pub use org_user::{OrgUser, OrgUserState};
+pub use organization::{Organization, OrganizationState, OrganizationProductPlatform};
 pub use subscription_overview_usage::SubscriptionOverviewUsage;
+pub use trustee_authorization::TrusteeAuthorization;
 pub use trustee_billing_overview::{
     TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType,
 };
+
+pub use trustor::Trustor;
+pub use trustor_entity_listing::TrustorEntityListing;
+pub use url_response::UrlResponse;
