@@ -10,6 +10,8 @@ use tokio::sync::oneshot;
 
 use crate::catalog::TrustorOrg;
 use crate::report::{self, ReportShape};
+use crate::router::Host;
+use crate::server::serve;
 use crate::state::{Config, Shared};
 use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PKCE_CLIENT_ID, Sandbox};
 
@@ -42,9 +44,11 @@ pub struct SandboxBuilder {
     report_resources_per_usage: usize,
     report_target_bytes: Option<usize>,
     trustor_orgs: usize,
+    disabled_trustors: usize,
     rate_limit: Option<(u32, Duration)>,
     today: Option<NaiveDate>,
     max_recorded_requests: usize,
+    invoice_lines_per_invoice: Option<usize>,
     bind: SocketAddr,
 }
 
@@ -62,9 +66,11 @@ impl Default for SandboxBuilder {
             report_resources_per_usage: 40,
             report_target_bytes: None,
             trustor_orgs: 3,
+            disabled_trustors: 1,
             rate_limit: Some((300, Duration::from_secs(60))),
             today: None,
             max_recorded_requests: 100_000,
+            invoice_lines_per_invoice: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -146,11 +152,21 @@ impl SandboxBuilder {
         self
     }
 
-    /// How many trustor orgs exist for the trustee billing overview (default 3). Their ids are
-    /// deterministic UUID-shaped strings, see [`Sandbox::trustor_org_ids`].
+    /// How many trustor orgs exist for the trustee billing overview (default 3): the enabled
+    /// trustors, each with contracts and invoices. Their ids are deterministic UUID-shaped
+    /// strings, see [`Sandbox::trustor_org_ids`].
     #[must_use]
     pub fn trustor_orgs(mut self, count: usize) -> Self {
         self.trustor_orgs = count;
+        self
+    }
+
+    /// How many disabled trustors the trustor listing has besides the enabled ones (default
+    /// 1). They have no overview, contracts or invoices, see
+    /// [`Sandbox::disabled_trustor_org_ids`].
+    #[must_use]
+    pub fn disabled_trustors(mut self, count: usize) -> Self {
+        self.disabled_trustors = count;
         self
     }
 
@@ -185,7 +201,17 @@ impl SandboxBuilder {
         self
     }
 
-    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    /// How many lines every invoice has (default: one per product the org buys, which is that
+    /// month's usage). Lines past the products are small adjustments; the invoice `amount` is
+    /// always their exact sum. E.g. 10,000 to stream a long listing in pages of 200.
+    #[must_use]
+    pub fn invoice_lines_per_invoice(mut self, lines: usize) -> Self {
+        self.invoice_lines_per_invoice = Some(lines);
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port). The document host
+    /// listens on a free port of the same interface.
     #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -207,6 +233,17 @@ impl SandboxBuilder {
             addr: self.bind,
             source,
         })?;
+        // The document host: the same interface, another port, so another origin.
+        let documents_bind = SocketAddr::new(self.bind.ip(), 0);
+        let bind_error = |source| StartError::Bind {
+            addr: documents_bind,
+            source,
+        };
+        let documents = TcpListener::bind(documents_bind)
+            .await
+            .map_err(bind_error)?;
+        let documents_addr = documents.local_addr().map_err(bind_error)?;
+        let document_base_url = format!("http://{documents_addr}");
         let resources_per_usage = match self.report_target_bytes {
             Some(bytes) => report::resources_for_target(self.report_usages, bytes),
             None => self.report_resources_per_usage,
@@ -225,20 +262,45 @@ impl SandboxBuilder {
                 resources_per_usage,
             },
             org_ids: orgs.iter().map(|o| o.id.clone()).collect(),
+            disabled_orgs: (self.trustor_orgs..self.trustor_orgs + self.disabled_trustors)
+                .map(TrustorOrg::new)
+                .collect(),
             orgs,
             rate_limit: self.rate_limit,
             today: self.today,
             max_recorded_requests: self.max_recorded_requests,
+            invoice_lines: self.invoice_lines_per_invoice,
+            document_base_url: document_base_url.clone(),
+            document_key: crate::wire::random_token(32),
         };
         let shared = Arc::new(Shared::new(config));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let task = tokio::spawn(crate::server::serve(listener, shared.clone(), shutdown_rx));
+        let task = tokio::spawn(serve_both(listener, documents, shared.clone(), shutdown_rx));
         Ok(Sandbox {
             shared,
             addr,
             base_url: format!("http://{addr}"),
+            document_base_url,
             shutdown: Some(shutdown_tx),
             task: Some(task),
         })
     }
+}
+
+/// Serves the API and login host and the document host until `shutdown` fires.
+async fn serve_both(
+    api: TcpListener,
+    documents: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: oneshot::Receiver<()>,
+) {
+    let (documents_tx, documents_rx) = oneshot::channel::<()>();
+    let api = async {
+        serve(api, shared.clone(), Host::Api, shutdown).await;
+        drop(documents_tx);
+    };
+    tokio::join!(
+        api,
+        serve(documents, shared.clone(), Host::Documents, documents_rx)
+    );
 }

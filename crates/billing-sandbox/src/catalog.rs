@@ -204,6 +204,12 @@ pub(crate) fn first_of_month(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
 }
 
+/// Months from `from` to `to` (first days of month), negative if `to` is earlier.
+pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (i64::from(to.year()) * 12 + i64::from(to.month0()))
+        - (i64::from(from.year()) * 12 + i64::from(from.month0()))
+}
+
 pub(crate) fn millis(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
         .map(|dt| dt.and_utc().timestamp_millis())
@@ -219,6 +225,8 @@ fn billing_currency(index: usize) -> &'static str {
 /// An org's contract and subscription, fixed for a given `today`.
 #[derive(Debug, Clone)]
 pub(crate) struct Profile {
+    /// The day the sandbox takes for today.
+    pub(crate) today: NaiveDate,
     /// First day of the month `today` is in: billing period 0.
     pub(crate) current: NaiveDate,
     pub(crate) effective: NaiveDate,
@@ -265,6 +273,7 @@ impl Profile {
             }
         }
         Self {
+            today,
             current,
             effective,
             contract_end,
@@ -275,6 +284,11 @@ impl Profile {
             seats,
             products,
         }
+    }
+
+    /// The quantity of `product` prepaid each month.
+    pub(crate) fn prepaid(&self, product: &Product) -> u64 {
+        self.seats * product.per_hundred / 100 * 9 / 10
     }
 
     /// The smallest amount billed per month.
@@ -294,8 +308,8 @@ impl Profile {
     }
 
     /// Usage of each product in billing period `index`: seeded by the period too, and lower
-    /// while the period is still open (pro rata of `today`'s day) or in the ramp.
-    pub(crate) fn usage(&self, org: &TrustorOrg, index: u32, today: NaiveDate) -> Vec<Usage> {
+    /// while the period is still open (pro rata of today's day) or in the ramp.
+    pub(crate) fn usage(&self, org: &TrustorOrg, index: u32) -> Vec<Usage> {
         let mut period_rng = Rng::new(
             (org.index as u64).wrapping_mul(0x1_0000_0001) ^ u64::from(index).wrapping_mul(0x9E37),
         );
@@ -304,10 +318,10 @@ impl Profile {
             .iter()
             .map(|product| {
                 let base = self.seats * product.per_hundred / 100;
-                let prepaid = base * 9 / 10;
+                let prepaid = self.prepaid(product);
                 let mut used = base * (80 + period_rng.below(45)) / 100;
                 if index == 0 {
-                    used = used * u64::from(today.day()) / 31;
+                    used = used * u64::from(self.today.day()) / 31;
                 }
                 if in_ramp {
                     used /= 2;

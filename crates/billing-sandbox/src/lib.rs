@@ -40,6 +40,48 @@
 //!   every other org in `USD`; the last usage line of the org with index 1 (the second) has
 //!   `"usageQuantity": "n/a"` ([`NOT_A_NUMBER_USAGE`]) in every period, as a value that is not a
 //!   number. Other quantities and prices are decimal strings such as `"198.00"`.
+//! - The contract and invoice API (a preview on the platform): every trustor org has two
+//!   contracts, the current one (the overview's contract dates) and the three-year one before.
+//!   - `GET /api/v2/billing/contracts?before&after&pageSize&dateStart&dateEnd&status&externalNumber`:
+//!     `BillingContract`s with monthly `billingPeriods` (only the current month of an active
+//!     contract is `Open`) and one plan per product the org buys. `dateStart` / `dateEnd`
+//!     (`yyyy-MM-dd`) keep contracts that run on any day between them; `status` is `Active` or
+//!     `Inactive`; `externalNumber` matches exactly.
+//!   - `GET /api/v2/billing/contracts/{contractId}` and
+//!     `GET /api/v2/billing/contracts/{contractId}/billingperiods/{billingPeriodId}`: the
+//!     period detail's charges are the overview's usage of that month (same products, same org,
+//!     same quantities, overage priced at the overage price) and its wallet the prepaid balance.
+//!   - `GET /api/v2/billing/contracts/invoices?before&after&pageSize&dateStart&dateEnd&paymentStatus`:
+//!     one invoice per org for each of the last twelve closed months, newest first, invoiced on
+//!     the third of the next month. `dateStart` / `dateEnd` bound `dateInvoiced`; the query's
+//!     `paymentStatus` is `Paid` or `UnPaid`, while the field says `Paid` or `Unpaid`.
+//!   - `GET /api/v2/billing/contracts/invoices/{invoiceId}/lines?before&after&pageSize`: the
+//!     month's usage, one line per product, then small adjustments up to
+//!     [`SandboxBuilder::invoice_lines_per_invoice`]. The invoice `amount` is the exact sum of
+//!     its lines; money is written as JSON numbers with two decimals (`1234.50`).
+//!   - `GET /api/v2/billing/contracts/invoices/{invoiceId}/document`: `{"url": …}`, a
+//!     pre-signed URL `<document_base_url>/documents/<invoiceId>.pdf?signature=…` on the
+//!     document host ([`Sandbox::document_base_url`], a second listener): it serves a small
+//!     valid PDF (`application/pdf`), answers `400` to any request carrying an `Authorization`
+//!     header, `403` to a wrong signature and `404` to an unknown invoice.
+//!
+//!   Listings page by opaque cursors: `pageSize` defaults to 25 and must be 1 to 200, else
+//!   `400 invalid.query.param.value` (as for an unknown enum value, a date not `yyyy-MM-dd` or a
+//!   cursor from another listing). `nextUri` is relative,
+//!   `/api/v2/billing/contracts/invoices?pageSize=N&after=CURSOR` followed by the filters, and
+//!   absent on the last page; `previousUri` is the same with `before=`, absent on the first.
+//!   Unknown ids get `404 not.found`.
+//! - `GET /api/v2/orgauthorization/trustors?pageSize&pageNumber`: the orgs that trust the
+//!   caller, by organization name. The enabled ones are exactly the overview's orgs
+//!   ([`Sandbox::trustor_org_ids`]); [`SandboxBuilder::disabled_trustors`] more are
+//!   `"enabled": false` ([`Sandbox::disabled_trustor_org_ids`]). Page numbers: `pageSize`
+//!   defaults to 25 (1 to 500, else `400 invalid.query.param.value`), `pageNumber` to 1; the
+//!   answer has `pageSize`, `pageNumber`, `total`, `pageCount` and relative `firstUri`,
+//!   `selfUri`, `lastUri`, `previousUri` (absent on page 1) and `nextUri` (absent on the last
+//!   page), e.g. `/api/v2/orgauthorization/trustors?pageSize=25&pageNumber=2`. A page past the
+//!   end is empty.
+//! - `GET /api/v2/orgauthorization/trustors/{trustorOrgId}`: one trustor, enabled or not;
+//!   `404 not.found` for any other id.
 //! - Anything else gets `404 not.found`.
 //!
 //! Every response carries `ININ-Correlation-Id` (also the `contextId` of error bodies) and
@@ -66,7 +108,7 @@
 //! | [`ConnectionReset`](Fault::ConnectionReset) | closes the connection without a response |
 //! | [`TruncatedBody`](Fault::TruncatedBody) | full `Content-Length`, half the body, then close |
 //! | [`MalformedJson`](Fault::MalformedJson) | a well-framed body that is not JSON |
-//! | [`UnknownEnumValues`](Fault::UnknownEnumValues) | `status: "Archived"`, an unknown `subscriptionType` |
+//! | [`UnknownEnumValues`](Fault::UnknownEnumValues) | `status: "Archived"`, an unknown `subscriptionType`, contract `status` and invoice `paymentStatus` |
 //! | [`ExtraFields`](Fault::ExtraFields) | fields the spec does not know |
 //! | [`OversizedBody`](Fault::OversizedBody) | a valid body padded to a size |
 //! | [`RevokeTokens`](Fault::RevokeTokens) | all tokens revoked before answering |
@@ -107,19 +149,27 @@
 //! - `POST /__sandbox/revoke-tokens`: revoke every token.
 //! - `POST /__sandbox/tokens`: issue a token without the OAuth exchange.
 //!
-//! Control requests are not recorded, rate limited or faulted.
+//! Control requests are not recorded, rate limited or faulted. Requests to the document host
+//! are recorded and faulted like the others (a fault rule with the path prefix `/documents/`
+//! hits only them).
 
 mod builder;
 mod catalog;
+mod contracts;
 mod control;
+mod documents;
+mod entities;
 mod fault;
+mod invoices;
 mod oauth;
 mod overview;
+mod paging;
 mod reply;
 mod report;
 mod router;
 mod server;
 mod state;
+mod trustors;
 mod wire;
 
 use std::net::SocketAddr;
@@ -129,7 +179,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use builder::{SandboxBuilder, StartError};
+pub use contracts::UNKNOWN_CONTRACT_STATUS;
 pub use fault::{Fault, FaultRule, Faults};
+pub use invoices::UNKNOWN_PAYMENT_STATUS;
 pub use overview::{NOT_A_NUMBER_USAGE, UNKNOWN_SUBSCRIPTION_TYPE};
 pub use report::UNKNOWN_REPORT_STATUS;
 pub use state::RecordedRequest;
@@ -150,6 +202,7 @@ pub struct Sandbox {
     pub(crate) shared: Arc<Shared>,
     pub(crate) addr: SocketAddr,
     pub(crate) base_url: String,
+    pub(crate) document_base_url: String,
     pub(crate) shutdown: Option<oneshot::Sender<()>>,
     pub(crate) task: Option<JoinHandle<()>>,
 }
@@ -178,6 +231,13 @@ impl Sandbox {
     /// URL at once (`{base_url}/oauth/token`, `{base_url}/api/v2/...`).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// `http://127.0.0.1:<port>` of the document host, a second listener on another port: the
+    /// invoice document URLs point there. It serves `GET /documents/<invoiceId>.pdf?signature=…`
+    /// and refuses any request with an `Authorization` header.
+    pub fn document_base_url(&self) -> &str {
+        &self.document_base_url
     }
 
     /// `base_url` followed by `path_and_query` (which starts with `/`).
@@ -209,6 +269,17 @@ impl Sandbox {
     /// index always gives the same id.
     pub fn trustor_org_ids(&self) -> &[String] {
         &self.shared.config.org_ids
+    }
+
+    /// The ids of the disabled trustors, which only the trustor endpoints know (in index
+    /// order, after the enabled ones).
+    pub fn disabled_trustor_org_ids(&self) -> Vec<String> {
+        self.shared
+            .config
+            .disabled_orgs
+            .iter()
+            .map(|o| o.id.clone())
+            .collect()
     }
 
     /// The number of resources per usage Complete reports use (computed from

@@ -34,7 +34,7 @@ pub(crate) fn overview(
     let profile = Profile::new(org, today);
     let period_start = profile.period_start(index);
     let period_end = period_start + Months::new(1);
-    let lines = profile.usage(org, index, today);
+    let lines = profile.usage(org, index);
     let usages: Vec<Value> = lines
         .iter()
         .enumerate()

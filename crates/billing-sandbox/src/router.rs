@@ -5,9 +5,12 @@ use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, Method};
 
+use crate::contracts::CONTRACTS_PATH;
 use crate::fault::Variation;
+use crate::invoices::INVOICES_PATH;
 use crate::reply::Reply;
 use crate::state::{RateDecision, RateInfo, Shared};
+use crate::trustors::TRUSTORS_PATH;
 use crate::wire::{self, ApiError, LimitInfo};
 
 /// What an API handler needs to know about its request.
@@ -42,6 +45,15 @@ pub(crate) struct Incoming<'a> {
     pub(crate) body: &'a Bytes,
 }
 
+/// Which listener a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Host {
+    /// The API and login host.
+    Api,
+    /// The document host the invoice document URLs point to.
+    Documents,
+}
+
 const BILLABLE_USAGE_PATH: &str = "/api/v2/billing/reports/billableusage";
 const OVERVIEW_PREFIX: &str = "/api/v2/billing/trusteebillingoverview/";
 
@@ -49,6 +61,14 @@ const OVERVIEW_PREFIX: &str = "/api/v2/billing/trusteebillingoverview/";
 enum Operation<'a> {
     BillableUsage,
     TrusteeOverview(&'a str),
+    Contracts,
+    Contract(&'a str),
+    ContractPeriod(&'a str, &'a str),
+    Invoices,
+    InvoiceLines(&'a str),
+    InvoiceDocument(&'a str),
+    Trustors,
+    Trustor(&'a str),
 }
 
 /// A single non-empty path segment.
@@ -64,7 +84,41 @@ impl<'a> Operation<'a> {
         if let Some(org) = path.strip_prefix(OVERVIEW_PREFIX).and_then(segment) {
             return Some(Operation::TrusteeOverview(org));
         }
-        None
+        if path == TRUSTORS_PATH {
+            return Some(Operation::Trustors);
+        }
+        if let Some(id) = path
+            .strip_prefix(TRUSTORS_PATH)
+            .and_then(|r| r.strip_prefix('/'))
+            .and_then(segment)
+        {
+            return Some(Operation::Trustor(id));
+        }
+        // `/contracts/invoices…` before `/contracts/{contractId}…`: "invoices" is no contract id.
+        if path == INVOICES_PATH {
+            return Some(Operation::Invoices);
+        }
+        if let Some(rest) = path
+            .strip_prefix(INVOICES_PATH)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            return match rest.split_once('/') {
+                Some((id, "lines")) => segment(id).map(Operation::InvoiceLines),
+                Some((id, "document")) => segment(id).map(Operation::InvoiceDocument),
+                _ => None,
+            };
+        }
+        if path == CONTRACTS_PATH {
+            return Some(Operation::Contracts);
+        }
+        let rest = path.strip_prefix(CONTRACTS_PATH)?.strip_prefix('/')?;
+        match rest.split('/').collect::<Vec<_>>()[..] {
+            [id] => segment(id).map(Operation::Contract),
+            [id, "billingperiods", period] => {
+                Some(Operation::ContractPeriod(segment(id)?, segment(period)?))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -88,10 +142,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Answers a request; the rate numbers are those of the token it counted against, if any.
 pub(crate) async fn route(
     shared: &Shared,
+    host: Host,
     request: Incoming<'_>,
     variation: Variation,
     correlation_id: &str,
 ) -> (Reply, Option<RateInfo>) {
+    if host == Host::Documents {
+        return (crate::documents::handle(shared, &request), None);
+    }
     if let Some(reply) = crate::oauth::route(shared, &request, variation, correlation_id) {
         return (reply, None);
     }
@@ -132,6 +190,14 @@ pub(crate) async fn route(
     let reply = match operation {
         Operation::BillableUsage => crate::report::handle(&ctx).await,
         Operation::TrusteeOverview(org) => crate::overview::handle(&ctx, org),
+        Operation::Contracts => crate::contracts::list(&ctx),
+        Operation::Contract(id) => crate::contracts::one(&ctx, id),
+        Operation::ContractPeriod(id, period) => crate::contracts::period(&ctx, id, period),
+        Operation::Invoices => crate::invoices::list(&ctx),
+        Operation::InvoiceLines(id) => crate::invoices::lines(&ctx, id),
+        Operation::InvoiceDocument(id) => crate::invoices::document(&ctx, id),
+        Operation::Trustors => crate::trustors::list(&ctx),
+        Operation::Trustor(id) => crate::trustors::one(&ctx, id),
     };
     (reply, Some(rate))
 }

@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 
 use crate::fault::{Fault, Variation};
 use crate::reply::Reply;
-use crate::router::{self, rate_limit_info};
+use crate::router::{self, Host, rate_limit_info};
 use crate::state::{RateInfo, RecordedRequest, Shared};
 use crate::wire::{self, ApiError, random_uuid};
 
@@ -123,6 +123,7 @@ impl Body for SandboxBody {
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    host: Host,
     mut shutdown: oneshot::Receiver<()>,
 ) {
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -138,7 +139,7 @@ pub(crate) async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
-                let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                let service = hyper::service::service_fn(move |req| handle(shared.clone(), host, req));
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 connections.spawn(async move {
@@ -160,6 +161,7 @@ pub(crate) async fn serve(
 /// The pipeline every request goes through.
 async fn handle(
     shared: Arc<Shared>,
+    host: Host,
     req: Request<Incoming>,
 ) -> Result<Response<SandboxBody>, ResetConnection> {
     let received_at = Instant::now();
@@ -183,7 +185,7 @@ async fn handle(
         Err(_) => return Err(ResetConnection),
     };
 
-    if path == "/__sandbox" || path.starts_with("/__sandbox/") {
+    if host == Host::Api && (path == "/__sandbox" || path.starts_with("/__sandbox/")) {
         let reply = crate::control::handle(&shared, &parts.method, &path, &body);
         return Ok(finish(reply, &correlation_id, shared.uncounted_rate()));
     }
@@ -236,7 +238,7 @@ async fn handle(
         headers: &parts.headers,
         body: &body,
     };
-    let (mut reply, rate) = router::route(&shared, request, variation, &correlation_id).await;
+    let (mut reply, rate) = router::route(&shared, host, request, variation, &correlation_id).await;
     let rate = rate.unwrap_or_else(|| shared.uncounted_rate());
     if variation.extra_fields {
         reply.body = splice_field(

@@ -67,9 +67,17 @@ pub(crate) struct Config {
     pub(crate) report_shape: ReportShape,
     pub(crate) orgs: Vec<TrustorOrg>,
     pub(crate) org_ids: Vec<String>,
+    /// Trustors that exist but are disabled: no overview, listed only among the trustors.
+    pub(crate) disabled_orgs: Vec<TrustorOrg>,
     pub(crate) rate_limit: Option<(u32, Duration)>,
     pub(crate) today: Option<NaiveDate>,
     pub(crate) max_recorded_requests: usize,
+    /// Lines per invoice; `None` is one per product.
+    pub(crate) invoice_lines: Option<usize>,
+    /// `http://127.0.0.1:<port>` of the document host.
+    pub(crate) document_base_url: String,
+    /// What document URLs are signed with.
+    pub(crate) document_key: String,
 }
 
 impl Config {
