@@ -592,3 +592,66 @@ fn sandbox_partner_three_periods_renders_in_chromium() {
     );
     assert!(select(&dom, "svg.trend").len() >= report["orgs"].as_array().unwrap().len());
 }
+
+#[test]
+fn without_trustor_flags_every_enabled_trustor_org_is_rolled_up_across_pages() {
+    // 205 orgs: two pages of trustors at the tool's page size of 200, plus a disabled one.
+    let server = Server::start(|b| b.trustor_orgs(205).disabled_trustors(1).no_rate_limit());
+    let report = json(&run(server.cmd().args(["partner", "--format", "json"]), 0));
+    let mut got: Vec<String> = report["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["org_id"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut expected = server.orgs();
+    expected.sort();
+    assert_eq!(got, expected);
+    let listed = server
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path_and_query
+                .starts_with("/api/v2/orgauthorization/trustors")
+        })
+        .count();
+    assert_eq!(listed, 2, "two pages of trustors");
+
+    // --include-disabled adds the disabled trust, whose overview the API refuses: listed.
+    let out = run(
+        server
+            .cmd()
+            .args(["partner", "--include-disabled", "--format", "json"]),
+        4,
+    );
+    let report = json(&out);
+    assert_eq!(report["orgs"].as_array().unwrap().len(), 205);
+    assert_eq!(report["failed"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn overview_all_trustors_lists_the_orgs_itself() {
+    let server = Server::start(|b| b);
+    let out = run(
+        server
+            .cmd()
+            .args(["overview", "--all-trustors", "--format", "json"]),
+        0,
+    );
+    let overviews = json(&out);
+    let mut got: Vec<String> = overviews
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["organization"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut expected = server.orgs();
+    expected.sort();
+    assert_eq!(got, expected);
+    // Without any org and without --all-trustors, nothing is guessed.
+    let out = run(server.cmd().args(["overview", "--format", "json"]), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--all-trustors"));
+}

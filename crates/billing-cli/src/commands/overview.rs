@@ -167,15 +167,39 @@ pub(crate) async fn trustor_ids(
     ))
 }
 
-/// Every org that trusts this one.
-async fn all_trustors(session: &Session, _include_disabled: bool) -> Result<Vec<String>, Failure> {
-    match &session.sandbox {
-        Some(sandbox) => Ok(sandbox.trustor_org_ids().to_vec()),
-        None => Err(Failure::new(
-            Exit::Usage,
-            "listing trustor orgs is not available yet",
-        )),
+/// Every org that trusts this one, from the Organization Authorization API (all pages).
+async fn all_trustors(session: &Session, include_disabled: bool) -> Result<Vec<String>, Failure> {
+    let trustors = session
+        .client
+        .trustors()
+        .page_size(billing_api::MAX_PAGE_SIZE)
+        .include_disabled(include_disabled)
+        .collect_all()
+        .await?;
+    let listed = trustors.len();
+    let mut seen = HashSet::new();
+    let ids: Vec<String> = trustors
+        .into_iter()
+        .filter_map(|t| t.id.or_else(|| t.organization.and_then(|o| o.id)))
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    if ids.len() < listed {
+        eprintln!(
+            "warning: {} of {listed} trustors listed had no org id or repeated one; they are skipped",
+            listed - ids.len()
+        );
     }
+    if ids.is_empty() {
+        return Err(Failure::new(
+            Exit::Failure,
+            if include_disabled {
+                "no org trusts this one"
+            } else {
+                "no org trusts this one (or every trust is disabled: --include-disabled)"
+            },
+        ));
+    }
+    Ok(ids)
 }
 
 /// Trustor org ids from a file (or stdin for `-`): one per line, `#` starts a comment.
