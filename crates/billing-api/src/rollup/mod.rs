@@ -571,12 +571,11 @@ fn ranking(orgs: &[OrgRollup]) -> Vec<RankedOrg> {
             }
         }
     }
-    let name_of = |id: &str| {
-        orgs.iter()
-            .find(|o| o.org_id == id)
-            .map(|o| o.org_name.clone())
-            .unwrap_or_else(|| id.to_owned())
-    };
+    let names: BTreeMap<&str, &str> = orgs
+        .iter()
+        .map(|o| (o.org_id.as_str(), o.org_name.as_str()))
+        .collect();
+    let name_of = |id: &str| names.get(id).copied().unwrap_or(id).to_owned();
     let mut ranking: Vec<RankedOrg> = ranked
         .into_iter()
         .map(|((currency, org_id), amounts)| RankedOrg {

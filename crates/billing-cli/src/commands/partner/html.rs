@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use billing_api::rollup::{Decimal, LineRollup, OrgRollup, PeriodRollup, Rollup, money};
 
 use super::PartnerReport;
-use super::text::{period_label, quantity};
+use super::text::{PeriodLabels, quantity};
 
 /// The page's style sheet: system fonts, a single column that reflows on a phone, tables that
 /// scroll sideways instead of overflowing, and a print layout without the navigation.
@@ -34,7 +34,7 @@ thead th{background:#f6f8fa}
 tbody th[scope=row]{min-width:9rem}
 .over{color:var(--over);font-weight:600}
 .problem{color:#a40e26}
-.org{border:1px solid var(--line);border-radius:6px;padding:.75rem;margin:1rem 0;break-inside:avoid}
+.org{border:1px solid var(--line);border-radius:6px;padding:.75rem;margin:1rem 0;break-inside:avoid;content-visibility:auto;contain-intrinsic-size:auto 1100px}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
 svg{max-width:100%;height:auto}
 svg text{font:12px system-ui,sans-serif;fill:var(--ink)}
@@ -46,6 +46,7 @@ svg text{font:12px system-ui,sans-serif;fill:var(--ink)}
 @media print{
  body{max-width:none;font-size:10pt}nav{display:none}a{color:inherit;text-decoration:none}
  .org,table,figure{break-inside:avoid}h2{break-after:avoid}
+ .org{content-visibility:visible}
  .bar{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 }
 "#;
@@ -57,6 +58,18 @@ const LABEL_WIDTH: f64 = 250.0;
 /// Height of one product row in a bar chart.
 const ROW_HEIGHT: f64 = 30.0;
 
+/// The roll-up and its period labels, what every part of the page reads.
+struct View<'a> {
+    rollup: &'a Rollup,
+    labels: PeriodLabels,
+}
+
+impl View<'_> {
+    fn label(&self, index: i32) -> String {
+        self.labels.get(index)
+    }
+}
+
 /// Writes the page.
 pub fn render(out: &mut dyn Write, report: &PartnerReport) -> io::Result<()> {
     out.write_all(page(report).as_bytes())
@@ -65,13 +78,13 @@ pub fn render(out: &mut dyn Write, report: &PartnerReport) -> io::Result<()> {
 /// The page as a string.
 pub fn page(report: &PartnerReport) -> String {
     let rollup = &report.rollup;
+    let view = View {
+        rollup,
+        labels: PeriodLabels::new(rollup),
+    };
     let mut h = String::with_capacity(4096 + rollup.orgs.len() * 6000);
     let generated = report.generated_at.format("%Y-%m-%d %H:%M UTC").to_string();
-    let periods: Vec<String> = rollup
-        .periods
-        .iter()
-        .map(|&p| period_label(rollup, p))
-        .collect();
+    let periods: Vec<String> = rollup.periods.iter().map(|&p| view.label(p)).collect();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -91,20 +104,21 @@ pub fn page(report: &PartnerReport) -> String {
     );
     // Short sections first, so the page opens on what a partner looks for; the long per-org
     // and per-product detail follows.
-    totals(&mut h, rollup);
-    ranking(&mut h, rollup);
-    failed(&mut h, rollup);
+    totals(&mut h, &view);
+    ranking(&mut h, &view);
+    failed(&mut h, &view);
     let _ = write!(h, "<section id=\"orgs\">\n<h2>Each org</h2>\n{}", legend());
     for org in &rollup.orgs {
-        org_section(&mut h, rollup, org);
+        org_section(&mut h, &view, org);
     }
     h.push_str("</section>\n");
-    products(&mut h, rollup);
+    products(&mut h, &view);
     h.push_str("</main>\n</body>\n</html>\n");
     h
 }
 
-fn totals(h: &mut String, rollup: &Rollup) {
+fn totals(h: &mut String, view: &View) {
+    let rollup = view.rollup;
     let _ = write!(
         h,
         "<section id=\"totals\">\n<h2>Totals per currency</h2>\n<p id=\"coverage\">These totals cover \
@@ -129,7 +143,7 @@ fn totals(h: &mut String, rollup: &Rollup) {
             amount_cell("total", &c.total_amount, ""),
             cur = esc(&c.currency),
             p = c.billing_period_index,
-            label = esc(&period_label(rollup, c.billing_period_index)),
+            label = esc(&view.label(c.billing_period_index)),
             orgs = c.orgs,
             ex = c.lines_excluded,
         );
@@ -137,7 +151,8 @@ fn totals(h: &mut String, rollup: &Rollup) {
     h.push_str("</tbody></table></div>\n</section>\n");
 }
 
-fn products(h: &mut String, rollup: &Rollup) {
+fn products(h: &mut String, view: &View) {
+    let rollup = view.rollup;
     h.push_str("<section id=\"products\">\n<h2>Per product</h2>\n<p>Usage and amounts per part number, over the orgs billed in each currency.</p>\n");
     for c in &rollup.currencies {
         let _ = write!(
@@ -149,7 +164,7 @@ fn products(h: &mut String, rollup: &Rollup) {
              <th scope=\"col\" class=\"num\">Prepaid</th><th scope=\"col\" class=\"num\">Overage</th></tr></thead>\n<tbody>\n",
             cur = esc(&c.currency),
             p = c.billing_period_index,
-            label = esc(&period_label(rollup, c.billing_period_index)),
+            label = esc(&view.label(c.billing_period_index)),
         );
         for product in &c.products {
             let _ = writeln!(
@@ -171,7 +186,8 @@ fn products(h: &mut String, rollup: &Rollup) {
     h.push_str("</section>\n");
 }
 
-fn ranking(h: &mut String, rollup: &Rollup) {
+fn ranking(h: &mut String, view: &View) {
+    let rollup = view.rollup;
     h.push_str("<section id=\"ranking\">\n<h2>Orgs by overage</h2>\n<p>Highest estimated overage first, over all the billing periods shown, one table per currency.</p>\n");
     for currency in rollup.currency_names() {
         let _ = write!(
@@ -213,7 +229,8 @@ fn legend() -> String {
         .to_owned()
 }
 
-fn org_section(h: &mut String, rollup: &Rollup, org: &OrgRollup) {
+fn org_section(h: &mut String, view: &View, org: &OrgRollup) {
+    let rollup = view.rollup;
     let id = anchor(&org.org_id);
     let _ = write!(
         h,
@@ -251,7 +268,7 @@ fn org_section(h: &mut String, rollup: &Rollup, org: &OrgRollup) {
             amount_cell("total", &period.totals.total_amount, ""),
             esc(&notes),
             p = period.billing_period_index,
-            label = esc(&period_label(rollup, period.billing_period_index)),
+            label = esc(&view.label(period.billing_period_index)),
             cur = esc(&period.currency),
         );
     }
@@ -260,9 +277,9 @@ fn org_section(h: &mut String, rollup: &Rollup, org: &OrgRollup) {
     // The latest period in detail: chart and its table.
     if let Some(latest) = org.periods.first() {
         h.push_str("<div class=\"charts\">\n");
-        bar_chart(h, &id, org, latest, rollup);
+        bar_chart(h, &id, org, latest, view);
         h.push_str("</div>\n");
-        lines_table(h, latest, rollup);
+        lines_table(h, latest, view);
     }
     if rollup.periods.len() > 1 {
         trends(h, &id, org);
@@ -273,14 +290,14 @@ fn org_section(h: &mut String, rollup: &Rollup, org: &OrgRollup) {
 /// Usage against prepaid quantity, one row per usage line; each row is scaled on its own
 /// (minutes and seats do not share an axis). The part above the prepaid quantity is drawn in
 /// the overage colour.
-fn bar_chart(h: &mut String, id: &str, org: &OrgRollup, period: &PeriodRollup, rollup: &Rollup) {
+fn bar_chart(h: &mut String, id: &str, org: &OrgRollup, period: &PeriodRollup, view: &View) {
     let rows = period.lines.len().max(1);
     let height = rows as f64 * ROW_HEIGHT + 8.0;
     let width = LABEL_WIDTH + BAR_WIDTH + 10.0;
     let title = format!(
         "{}: usage against prepaid quantity, billing period {}",
         org.org_name,
-        period_label(rollup, period.billing_period_index)
+        view.label(period.billing_period_index)
     );
     let desc: Vec<String> = period.lines.iter().map(line_sentence).collect();
     let _ = write!(
@@ -362,7 +379,7 @@ fn line_sentence(line: &LineRollup) -> String {
     }
 }
 
-fn lines_table(h: &mut String, period: &PeriodRollup, rollup: &Rollup) {
+fn lines_table(h: &mut String, period: &PeriodRollup, view: &View) {
     let cur = esc(&period.currency);
     let _ = write!(
         h,
@@ -371,7 +388,7 @@ fn lines_table(h: &mut String, period: &PeriodRollup, rollup: &Rollup) {
          <th scope=\"col\" class=\"num\">Prepaid quantity</th><th scope=\"col\" class=\"num\">Overage quantity</th>\
          <th scope=\"col\" class=\"num\">Overage price</th><th scope=\"col\" class=\"num\">Overage</th>\
          <th scope=\"col\" class=\"num\">Prepay price</th><th scope=\"col\" class=\"num\">Prepaid</th></tr></thead>\n<tbody>\n",
-        label = esc(&period_label(rollup, period.billing_period_index)),
+        label = esc(&view.label(period.billing_period_index)),
     );
     for line in &period.lines {
         let q = |v: Option<Decimal>| v.as_ref().map(quantity).unwrap_or_else(|| "–".to_owned());
@@ -463,6 +480,7 @@ fn trends(h: &mut String, id: &str, org: &OrgRollup) {
                 "<text x=\"{:.1}\" y=\"52\" text-anchor=\"middle\">{p}</text>",
                 i as f64 * slot + slot / 2.0
             );
+            // The figures are in the chart's description.
             let Some(v) = v else { continue };
             let ratio = if max.is_zero() {
                 0.0
@@ -476,12 +494,10 @@ fn trends(h: &mut String, id: &str, org: &OrgRollup) {
             let bar = (38.0 * ratio).max(1.0);
             let _ = write!(
                 h,
-                "<rect class=\"bar trend\" data-part=\"{part}\" data-period=\"{p}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\"><title>period {p}: {}</title></rect>",
+                "<rect class=\"bar trend\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\"/>",
                 i as f64 * slot + 3.0,
                 40.0 - bar,
                 slot - 6.0,
-                quantity(v),
-                part = esc(part),
             );
         }
         let _ = writeln!(
@@ -493,7 +509,8 @@ fn trends(h: &mut String, id: &str, org: &OrgRollup) {
     h.push_str("</div>\n");
 }
 
-fn failed(h: &mut String, rollup: &Rollup) {
+fn failed(h: &mut String, view: &View) {
+    let rollup = view.rollup;
     h.push_str("<section id=\"failed\">\n<h2>Failed orgs</h2>\n");
     if rollup.failed.is_empty() {
         h.push_str("<p>None: every org and billing period was read.</p>\n</section>\n");

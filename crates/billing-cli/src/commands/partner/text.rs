@@ -1,7 +1,7 @@
 //! The partner roll-up as a table for people, CSV (one row per org × period × usage line),
 //! and JSON.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use billing_api::rollup::{Decimal, Rollup, money};
@@ -32,27 +32,54 @@ pub const CSV_HEADER: [&str; 19] = [
     "error",
 ];
 
-/// "0 (open period, 2026-11)", "1 (2026-10)": the period index with the months the overviews
-/// gave for it (several when orgs' billing periods start on different days).
-pub(super) fn period_label(rollup: &Rollup, index: i32) -> String {
-    let months: BTreeSet<String> = rollup
-        .orgs
-        .iter()
-        .flat_map(|o| &o.periods)
-        .filter(|p| p.billing_period_index == index)
-        .filter_map(|p| p.period_start.map(|s| s.format("%Y-%m").to_string()))
-        .collect();
-    let mut parts: Vec<String> = Vec::new();
-    if index == 0 {
-        parts.push("open period".to_owned());
+/// The label of each billing period of a roll-up, worked out once (a report of thousands of
+/// orgs asks for them tens of thousands of times).
+pub(super) struct PeriodLabels(BTreeMap<i32, String>);
+
+impl PeriodLabels {
+    /// "0 (open period, 2026-11)", "1 (2026-10)": the period index with the months the
+    /// overviews gave for it (several when orgs' billing periods start in different months).
+    pub(super) fn new(rollup: &Rollup) -> PeriodLabels {
+        let mut months: BTreeMap<i32, BTreeSet<String>> = rollup
+            .periods
+            .iter()
+            .map(|&p| (p, BTreeSet::new()))
+            .collect();
+        for period in rollup.orgs.iter().flat_map(|o| &o.periods) {
+            if let Some(start) = period.period_start {
+                months
+                    .entry(period.billing_period_index)
+                    .or_default()
+                    .insert(start.format("%Y-%m").to_string());
+            }
+        }
+        let labels = months
+            .into_iter()
+            .map(|(index, months)| {
+                let mut parts: Vec<String> = Vec::new();
+                if index == 0 {
+                    parts.push("open period".to_owned());
+                }
+                if !months.is_empty() {
+                    parts.push(months.into_iter().collect::<Vec<_>>().join(", "));
+                }
+                let label = if parts.is_empty() {
+                    index.to_string()
+                } else {
+                    format!("{index} ({})", parts.join(", "))
+                };
+                (index, label)
+            })
+            .collect();
+        PeriodLabels(labels)
     }
-    if !months.is_empty() {
-        parts.push(months.into_iter().collect::<Vec<_>>().join(", "));
-    }
-    if parts.is_empty() {
-        index.to_string()
-    } else {
-        format!("{index} ({})", parts.join(", "))
+
+    /// The label of `index`.
+    pub(super) fn get(&self, index: i32) -> String {
+        self.0
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| index.to_string())
     }
 }
 
@@ -82,11 +109,8 @@ fn right(text: impl ToString) -> Cell {
 /// Tables: totals per currency and period, orgs by overage, unreadable lines, failures.
 pub(super) fn table(out: &mut dyn Write, report: &PartnerReport) -> io::Result<()> {
     let rollup = &report.rollup;
-    let periods: Vec<String> = rollup
-        .periods
-        .iter()
-        .map(|&p| period_label(rollup, p))
-        .collect();
+    let labels = PeriodLabels::new(rollup);
+    let periods: Vec<String> = rollup.periods.iter().map(|&p| labels.get(p)).collect();
     writeln!(
         out,
         "Partner billing estimate, {} UTC; billing periods {}",
@@ -116,7 +140,7 @@ pub(super) fn table(out: &mut dyn Write, report: &PartnerReport) -> io::Result<(
     for c in &rollup.currencies {
         totals.add_row(vec![
             Cell::new(&c.currency),
-            Cell::new(period_label(rollup, c.billing_period_index)),
+            Cell::new(labels.get(c.billing_period_index)),
             right(c.orgs),
             right(money(&c.prepaid_amount)),
             right(money(&c.overage_amount)),
