@@ -6,7 +6,7 @@
 //! exact value in `data-value`; totals rows carry `data-currency` and `data-period`; each org
 //! is an `<article class="org" data-org-id>`; chart bars are `<rect class="bar …">`.
 
-use std::fmt::Write as _;
+use std::fmt;
 use std::io::{self, Write};
 
 use billing_api::rollup::{Decimal, LineRollup, OrgRollup, PeriodRollup, Rollup, money};
@@ -70,19 +70,41 @@ impl View<'_> {
     }
 }
 
-/// Writes the page.
+/// Writes the page to `out` as it is made (a report of thousands of orgs is tens of MB).
 pub fn render(out: &mut dyn Write, report: &PartnerReport) -> io::Result<()> {
-    out.write_all(page(report).as_bytes())
+    let mut sink = Sink { out, error: None };
+    page(&mut sink, report);
+    match sink.error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }
 
-/// The page as a string.
-pub fn page(report: &PartnerReport) -> String {
+/// `fmt::Write` over `io::Write`, keeping the first I/O error; after it, every write fails
+/// at once, so the page's many `write!`s need not each be checked.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    error: Option<io::Error>,
+}
+
+impl fmt::Write for Sink<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.error.is_some() {
+            return Err(fmt::Error);
+        }
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+fn page(h: &mut dyn fmt::Write, report: &PartnerReport) {
     let rollup = &report.rollup;
     let view = View {
         rollup,
         labels: PeriodLabels::new(rollup),
     };
-    let mut h = String::with_capacity(4096 + rollup.orgs.len() * 6000);
     let generated = report.generated_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let periods: Vec<String> = rollup.periods.iter().map(|&p| view.label(p)).collect();
     let _ = write!(
@@ -104,20 +126,19 @@ pub fn page(report: &PartnerReport) -> String {
     );
     // Short sections first, so the page opens on what a partner looks for; the long per-org
     // and per-product detail follows.
-    totals(&mut h, &view);
-    ranking(&mut h, &view);
-    failed(&mut h, &view);
+    totals(h, &view);
+    ranking(h, &view);
+    failed(h, &view);
     let _ = write!(h, "<section id=\"orgs\">\n<h2>Each org</h2>\n{}", legend());
     for org in &rollup.orgs {
-        org_section(&mut h, &view, org);
+        org_section(h, &view, org);
     }
-    h.push_str("</section>\n");
-    products(&mut h, &view);
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
+    let _ = h.write_str("</section>\n");
+    products(h, &view);
+    let _ = h.write_str("</main>\n</body>\n</html>\n");
 }
 
-fn totals(h: &mut String, view: &View) {
+fn totals(h: &mut dyn fmt::Write, view: &View) {
     let rollup = view.rollup;
     let _ = write!(
         h,
@@ -148,12 +169,12 @@ fn totals(h: &mut String, view: &View) {
             ex = c.lines_excluded,
         );
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    let _ = h.write_str("</tbody></table></div>\n</section>\n");
 }
 
-fn products(h: &mut String, view: &View) {
+fn products(h: &mut dyn fmt::Write, view: &View) {
     let rollup = view.rollup;
-    h.push_str("<section id=\"products\">\n<h2>Per product</h2>\n<p>Usage and amounts per part number, over the orgs billed in each currency.</p>\n");
+    let _ = h.write_str("<section id=\"products\">\n<h2>Per product</h2>\n<p>Usage and amounts per part number, over the orgs billed in each currency.</p>\n");
     for c in &rollup.currencies {
         let _ = write!(
             h,
@@ -181,14 +202,14 @@ fn products(h: &mut String, view: &View) {
                 name = esc(&product.name),
             );
         }
-        h.push_str("</tbody></table></div>\n");
+        let _ = h.write_str("</tbody></table></div>\n");
     }
-    h.push_str("</section>\n");
+    let _ = h.write_str("</section>\n");
 }
 
-fn ranking(h: &mut String, view: &View) {
+fn ranking(h: &mut dyn fmt::Write, view: &View) {
     let rollup = view.rollup;
-    h.push_str("<section id=\"ranking\">\n<h2>Orgs by overage</h2>\n<p>Highest estimated overage first, over all the billing periods shown, one table per currency.</p>\n");
+    let _ = h.write_str("<section id=\"ranking\">\n<h2>Orgs by overage</h2>\n<p>Highest estimated overage first, over all the billing periods shown, one table per currency.</p>\n");
     for currency in rollup.currency_names() {
         let _ = write!(
             h,
@@ -217,9 +238,9 @@ fn ranking(h: &mut String, view: &View) {
                 name = esc(&r.org_name),
             );
         }
-        h.push_str("</tbody></table></div>\n");
+        let _ = h.write_str("</tbody></table></div>\n");
     }
-    h.push_str("</section>\n");
+    let _ = h.write_str("</section>\n");
 }
 
 fn legend() -> String {
@@ -229,7 +250,7 @@ fn legend() -> String {
         .to_owned()
 }
 
-fn org_section(h: &mut String, view: &View, org: &OrgRollup) {
+fn org_section(h: &mut dyn fmt::Write, view: &View, org: &OrgRollup) {
     let rollup = view.rollup;
     let id = anchor(&org.org_id);
     let _ = write!(
@@ -272,25 +293,31 @@ fn org_section(h: &mut String, view: &View, org: &OrgRollup) {
             cur = esc(&period.currency),
         );
     }
-    h.push_str("</tbody></table></div>\n");
+    let _ = h.write_str("</tbody></table></div>\n");
 
     // The latest period in detail: chart and its table.
     if let Some(latest) = org.periods.first() {
-        h.push_str("<div class=\"charts\">\n");
+        let _ = h.write_str("<div class=\"charts\">\n");
         bar_chart(h, &id, org, latest, view);
-        h.push_str("</div>\n");
+        let _ = h.write_str("</div>\n");
         lines_table(h, latest, view);
     }
     if rollup.periods.len() > 1 {
         trends(h, &id, org);
     }
-    h.push_str("</article>\n");
+    let _ = h.write_str("</article>\n");
 }
 
 /// Usage against prepaid quantity, one row per usage line; each row is scaled on its own
 /// (minutes and seats do not share an axis). The part above the prepaid quantity is drawn in
 /// the overage colour.
-fn bar_chart(h: &mut String, id: &str, org: &OrgRollup, period: &PeriodRollup, view: &View) {
+fn bar_chart(
+    h: &mut dyn fmt::Write,
+    id: &str,
+    org: &OrgRollup,
+    period: &PeriodRollup,
+    view: &View,
+) {
     let rows = period.lines.len().max(1);
     let height = rows as f64 * ROW_HEIGHT + 8.0;
     let width = LABEL_WIDTH + BAR_WIDTH + 10.0;
@@ -360,7 +387,7 @@ fn bar_chart(h: &mut String, id: &str, org: &OrgRollup, period: &PeriodRollup, v
             );
         }
     }
-    h.push_str("</svg></figure>\n");
+    let _ = h.write_str("</svg></figure>\n");
 }
 
 fn line_sentence(line: &LineRollup) -> String {
@@ -379,7 +406,7 @@ fn line_sentence(line: &LineRollup) -> String {
     }
 }
 
-fn lines_table(h: &mut String, period: &PeriodRollup, view: &View) {
+fn lines_table(h: &mut dyn fmt::Write, period: &PeriodRollup, view: &View) {
     let cur = esc(&period.currency);
     let _ = write!(
         h,
@@ -421,18 +448,18 @@ fn lines_table(h: &mut String, period: &PeriodRollup, view: &View) {
             );
         }
     }
-    h.push_str("</tbody></table></div>\n");
+    let _ = h.write_str("</tbody></table></div>\n");
 }
 
 /// One small column chart per product: its usage in each billing period, oldest on the left.
-fn trends(h: &mut String, id: &str, org: &OrgRollup) {
+fn trends(h: &mut dyn fmt::Write, id: &str, org: &OrgRollup) {
     let mut parts: Vec<(&str, &str)> = Vec::new();
     for line in org.periods.iter().flat_map(|p| &p.lines) {
         if !parts.iter().any(|(part, _)| *part == line.part_number) {
             parts.push((&line.part_number, &line.name));
         }
     }
-    h.push_str("<div class=\"trends\" aria-label=\"Usage per billing period\">\n");
+    let _ = h.write_str("<div class=\"trends\" aria-label=\"Usage per billing period\">\n");
     for (n, (part, name)) in parts.iter().enumerate() {
         // Oldest first: periods are newest first in the roll-up.
         let values: Vec<(i32, Option<Decimal>)> = org
@@ -506,17 +533,17 @@ fn trends(h: &mut String, id: &str, org: &OrgRollup) {
             esc(&truncate(name, 40))
         );
     }
-    h.push_str("</div>\n");
+    let _ = h.write_str("</div>\n");
 }
 
-fn failed(h: &mut String, view: &View) {
+fn failed(h: &mut dyn fmt::Write, view: &View) {
     let rollup = view.rollup;
-    h.push_str("<section id=\"failed\">\n<h2>Failed orgs</h2>\n");
+    let _ = h.write_str("<section id=\"failed\">\n<h2>Failed orgs</h2>\n");
     if rollup.failed.is_empty() {
-        h.push_str("<p>None: every org and billing period was read.</p>\n</section>\n");
+        let _ = h.write_str("<p>None: every org and billing period was read.</p>\n</section>\n");
         return;
     }
-    h.push_str(
+    let _ = h.write_str(
         "<div class=\"scroll\"><table id=\"failed-orgs\">\n<caption>Org billing periods that could not be read (not in any total)</caption>\n\
          <thead><tr><th scope=\"col\">Org id</th><th scope=\"col\">Billing period</th><th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n",
     );
@@ -529,7 +556,7 @@ fn failed(h: &mut String, view: &View) {
             id = esc(&f.org_id),
         );
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    let _ = h.write_str("</tbody></table></div>\n</section>\n");
 }
 
 /// A table cell with an amount: grouped digits for people, the exact value in `data-value`.
