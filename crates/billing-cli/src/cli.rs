@@ -20,7 +20,7 @@ Exit codes:
   1  any other error (network, server error, unreadable answer, cannot write the output)
   2  usage error: a bad argument, a bad date, missing credentials or connection settings
   3  the usage report is not Complete (--no-wait, or still InProgress when --timeout passed)
-  4  overview: some trustor orgs failed (the others were printed)
+  4  overview, partner: some trustor orgs failed (the others were printed)
   5  authentication failed: the client id or secret was refused
   6  rate limited: the API asked to wait longer than the tool waits (180 s)";
 

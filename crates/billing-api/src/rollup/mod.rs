@@ -425,7 +425,13 @@ impl Rollup {
                 }),
             }
         }
-        let order = |index: i32| periods.iter().position(|&p| p == index);
+        // Periods in the order asked; a result for a period not asked for goes last.
+        let order = |index: i32| {
+            periods
+                .iter()
+                .position(|&p| p == index)
+                .unwrap_or(usize::MAX)
+        };
         for org in &mut orgs {
             org.periods.sort_by_key(|p| order(p.billing_period_index));
         }
@@ -466,10 +472,7 @@ impl Rollup {
     }
 }
 
-fn currency_totals(
-    orgs: &[OrgRollup],
-    order: &dyn Fn(i32) -> Option<usize>,
-) -> Vec<CurrencyTotals> {
+fn currency_totals(orgs: &[OrgRollup], order: &dyn Fn(i32) -> usize) -> Vec<CurrencyTotals> {
     struct Product<'a> {
         first: &'a LineRollup,
         orgs: BTreeSet<&'a str>,
@@ -484,7 +487,7 @@ fn currency_totals(
         amounts: Amounts,
         products: BTreeMap<&'a str, Product<'a>>,
     }
-    let mut groups: BTreeMap<(&str, Option<usize>, i32), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, usize, i32), Group> = BTreeMap::new();
     for org in orgs {
         for period in &org.periods {
             let key = (
