@@ -6,7 +6,7 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::fault::FaultRule;
-use crate::server::Reply;
+use crate::reply::Reply;
 use crate::state::{RecordedRequest, Shared};
 
 fn control_error(status: StatusCode, message: impl Into<String>) -> Reply {
@@ -48,6 +48,8 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &Bytes)
                 &json!({
                     "clientId": config.client_id,
                     "clientSecret": config.client_secret,
+                    "pkceClientId": config.pkce_client_id,
+                    "denyConsent": config.deny_consent,
                     "tokenExpiresIn": config.token_expires_in.as_secs(),
                     "inProgressPolls": config.in_progress_polls,
                     "rateLimit": config.rate_limit.map(|_| json!({
@@ -57,6 +59,8 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &Bytes)
                     "reportUsages": config.report_shape.usages,
                     "reportResourcesPerUsage": config.report_shape.resources_per_usage,
                     "trustorOrgIds": config.org_ids,
+                    "documentBaseUrl": config.document_base_url,
+                    "invoiceLinesPerInvoice": config.invoice_lines,
                     "tokenRequests": shared.token_requests(),
                     "tokensIssued": shared.tokens_issued(),
                 }),

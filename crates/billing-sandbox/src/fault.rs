@@ -59,7 +59,9 @@ pub enum Fault {
     /// Answers with values outside the spec's enums: report `status` becomes
     /// [`UNKNOWN_REPORT_STATUS`](crate::UNKNOWN_REPORT_STATUS) (`"Archived"`, also while in
     /// progress), overview `subscriptionType` becomes
-    /// [`UNKNOWN_SUBSCRIPTION_TYPE`](crate::UNKNOWN_SUBSCRIPTION_TYPE). Other responses are
+    /// [`UNKNOWN_SUBSCRIPTION_TYPE`](crate::UNKNOWN_SUBSCRIPTION_TYPE), contract `status`
+    /// [`UNKNOWN_CONTRACT_STATUS`](crate::UNKNOWN_CONTRACT_STATUS) and invoice `paymentStatus`
+    /// [`UNKNOWN_PAYMENT_STATUS`](crate::UNKNOWN_PAYMENT_STATUS). Other responses are
     /// unchanged. JSON: `{"kind":"unknown_enum_values"}`.
     UnknownEnumValues,
     /// Adds fields the spec does not know, at the top level of any JSON object body and inside
@@ -282,6 +284,13 @@ impl Faults {
         }
         Some(fault)
     }
+}
+
+/// What a response may change on purpose: the body faults that alter the data itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Variation {
+    pub(crate) unknown_enums: bool,
+    pub(crate) extra_fields: bool,
 }
 
 #[cfg(test)]

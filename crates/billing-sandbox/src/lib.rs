@@ -1,8 +1,8 @@
 //! A local HTTP server that behaves like Genesys Cloud for the Billing API: for trying the SDK
 //! without credentials, for tests, for benchmarks and for a CLI's `--sandbox` mode.
 //!
-//! One server on `127.0.0.1` answers both the login host's `POST /oauth/token` and the API host's
-//! `/api/v2/billing/...`, so [`Sandbox::base_url`] is both the API and the login base URL.
+//! One server on `127.0.0.1` answers both the login host's `/oauth/...` and the API host's
+//! `/api/v2/...`, so [`Sandbox::base_url`] is both the API and the login base URL.
 //!
 //! # What it serves
 //! - `POST /oauth/token`: the client-credentials grant with HTTP Basic client authentication and
@@ -11,6 +11,18 @@
 //!   `{"error":"invalid_client","description","error_description"}`, another grant `400`
 //!   `unsupported_grant_type` (a missing one `400 invalid_request`). Tokens expire after
 //!   [`SandboxBuilder::token_expires_in`].
+//! - `GET /oauth/authorize?response_type=code&client_id&redirect_uri&code_challenge&code_challenge_method=S256&state`:
+//!   signs a person in at once and answers `302` to `redirect_uri?code=…&state=…` (with
+//!   [`SandboxBuilder::deny_consent`], `?error=access_denied&error_description=…&state=…`). The
+//!   client id must be [`SandboxBuilder::pkce_client_id`] (default [`DEFAULT_PKCE_CLIENT_ID`]) and
+//!   the redirect URI `http://` on `127.0.0.1`, `localhost` or `[::1]`; otherwise `400` and no
+//!   redirect. A `response_type` other than `code` or a challenge other than S256 redirect with
+//!   `unsupported_response_type` / `invalid_request`.
+//! - `POST /oauth/token` with `grant_type=authorization_code&code&redirect_uri&client_id&code_verifier`
+//!   (no secret): the code is single-use (any attempt uses it up) and lives ten minutes; it must
+//!   come with the same `redirect_uri` and `client_id` and a verifier whose base64url SHA-256 is
+//!   the challenge. Failures get `400 {"error":"invalid_grant",…}`, missing fields `400
+//!   invalid_request`. The token is an ordinary bearer token for the API.
 //! - `GET /api/v2/billing/reports/billableusage?startDate=…&endDate=…`: a bearer token is required
 //!   (`401 authentication.required` without one, `401 bad.credentials` for an unknown, revoked or
 //!   expired one). Missing or malformed dates get `400 invalid.date`; an `endDate` not after
@@ -24,6 +36,41 @@
 //!   fields filled, for period 0 (the current month, default), 1 (the month before)… An unknown
 //!   org gets `404 not.found`, a negative, non-integer or too large index
 //!   `400 invalid.query.param.value`.
+//!   The data is shaped for a partner roll-up: the org with index 2 (the third) bills in `EUR`,
+//!   every other org in `USD`; the last usage line of the org with index 1 (the second) has
+//!   `"usageQuantity": "n/a"` ([`NOT_A_NUMBER_USAGE`]) in every period, as a value that is not a
+//!   number. Other quantities and prices are decimal strings such as `"198.00"`.
+//! - The contract and invoice API (a preview on the platform): every trustor org has two
+//!   contracts, the current one (the overview's contract dates) and the three-year one before.
+//!   - `GET /api/v2/billing/contracts?before&after&pageSize&dateStart&dateEnd&status&externalNumber`:
+//!     `BillingContract`s with monthly `billingPeriods` (only the current month of an active
+//!     contract is `Open`) and one plan per product the org buys. `dateStart` / `dateEnd`
+//!     (`yyyy-MM-dd`) keep contracts that run on any day between them; `status` is `Active` or
+//!     `Inactive`; `externalNumber` matches exactly.
+//!   - `GET /api/v2/billing/contracts/{contractId}` and
+//!     `GET /api/v2/billing/contracts/{contractId}/billingperiods/{billingPeriodId}`: the
+//!     period detail's charges are the overview's usage of that month (same products, same org,
+//!     same quantities, overage priced at the overage price) and its wallet the prepaid balance.
+//!   - `GET /api/v2/billing/contracts/invoices?before&after&pageSize&dateStart&dateEnd&paymentStatus`:
+//!     one invoice per org for each of the last twelve closed months, newest first, invoiced on
+//!     the third of the next month. `dateStart` / `dateEnd` bound `dateInvoiced`; the query's
+//!     `paymentStatus` is `Paid` or `UnPaid`, while the field says `Paid` or `Unpaid`.
+//!   - `GET /api/v2/billing/contracts/invoices/{invoiceId}/lines?before&after&pageSize`: the
+//!     month's usage, one line per product, then small adjustments up to
+//!     [`SandboxBuilder::invoice_lines_per_invoice`]. The invoice `amount` is the exact sum of
+//!     its lines; money is written as JSON numbers with two decimals (`1234.50`).
+//!   - `GET /api/v2/billing/contracts/invoices/{invoiceId}/document`: `{"url": …}`, a
+//!     pre-signed URL `<document_base_url>/documents/<invoiceId>.pdf?signature=…` on the
+//!     document host ([`Sandbox::document_base_url`], a second listener): it serves a small
+//!     valid PDF (`application/pdf`), answers `400` to any request carrying an `Authorization`
+//!     header, `403` to a wrong signature and `404` to an unknown invoice.
+//!
+//!   Listings page by opaque cursors: `pageSize` defaults to 25 and must be 1 to 200, else
+//!   `400 invalid.query.param.value` (as for an unknown enum value, a date not `yyyy-MM-dd` or a
+//!   cursor from another listing). `nextUri` is relative,
+//!   `/api/v2/billing/contracts/invoices?pageSize=N&after=CURSOR` followed by the filters, and
+//!   absent on the last page; `previousUri` is the same with `before=`, absent on the first.
+//!   Unknown ids get `404 not.found`.
 //! - Anything else gets `404 not.found`.
 //!
 //! Every response carries `ININ-Correlation-Id` (also the `contextId` of error bodies) and
@@ -50,7 +97,7 @@
 //! | [`ConnectionReset`](Fault::ConnectionReset) | closes the connection without a response |
 //! | [`TruncatedBody`](Fault::TruncatedBody) | full `Content-Length`, half the body, then close |
 //! | [`MalformedJson`](Fault::MalformedJson) | a well-framed body that is not JSON |
-//! | [`UnknownEnumValues`](Fault::UnknownEnumValues) | `status: "Archived"`, an unknown `subscriptionType` |
+//! | [`UnknownEnumValues`](Fault::UnknownEnumValues) | `status: "Archived"`, an unknown `subscriptionType`, contract `status` and invoice `paymentStatus` |
 //! | [`ExtraFields`](Fault::ExtraFields) | fields the spec does not know |
 //! | [`OversizedBody`](Fault::OversizedBody) | a valid body padded to a size |
 //! | [`RevokeTokens`](Fault::RevokeTokens) | all tokens revoked before answering |
@@ -91,256 +138,61 @@
 //! - `POST /__sandbox/revoke-tokens`: revoke every token.
 //! - `POST /__sandbox/tokens`: issue a token without the OAuth exchange.
 //!
-//! Control requests are not recorded, rate limited or faulted.
+//! Control requests are not recorded, rate limited or faulted. Requests to the document host
+//! are recorded and faulted like the others (a fault rule with the path prefix `/documents/`
+//! hits only them).
 
+mod builder;
+mod catalog;
+mod contracts;
 mod control;
+mod documents;
+mod entities;
 mod fault;
+mod invoices;
+mod oauth;
 mod overview;
+mod paging;
+mod reply;
 mod report;
+mod router;
 mod server;
 mod state;
 mod wire;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::NaiveDate;
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use builder::{SandboxBuilder, StartError};
+pub use contracts::UNKNOWN_CONTRACT_STATUS;
 pub use fault::{Fault, FaultRule, Faults};
-pub use overview::UNKNOWN_SUBSCRIPTION_TYPE;
+pub use invoices::UNKNOWN_PAYMENT_STATUS;
+pub use overview::{NOT_A_NUMBER_USAGE, UNKNOWN_SUBSCRIPTION_TYPE};
 pub use report::UNKNOWN_REPORT_STATUS;
 pub use state::RecordedRequest;
 
-use overview::TrustorOrg;
-use report::ReportShape;
-use state::{Config, Shared};
+use state::Shared;
 
 /// The client id a sandbox accepts unless told otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
 /// The client secret a sandbox accepts unless told otherwise.
 pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
-
-/// Why a sandbox could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartError {
-    /// The listening socket could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// Settings for a [`Sandbox`]; start with [`Sandbox::builder`].
-#[derive(Debug, Clone)]
-pub struct SandboxBuilder {
-    client_id: String,
-    client_secret: String,
-    token_expires_in: Duration,
-    in_progress_polls: u32,
-    omit_usages_while_in_progress: bool,
-    report_usages: usize,
-    report_resources_per_usage: usize,
-    report_target_bytes: Option<usize>,
-    trustor_orgs: usize,
-    rate_limit: Option<(u32, Duration)>,
-    today: Option<NaiveDate>,
-    max_recorded_requests: usize,
-    bind: SocketAddr,
-}
-
-impl Default for SandboxBuilder {
-    fn default() -> Self {
-        Self {
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
-            token_expires_in: Duration::from_secs(86_400),
-            in_progress_polls: 2,
-            omit_usages_while_in_progress: false,
-            report_usages: 8,
-            report_resources_per_usage: 40,
-            report_target_bytes: None,
-            trustor_orgs: 3,
-            rate_limit: Some((300, Duration::from_secs(60))),
-            today: None,
-            max_recorded_requests: 100_000,
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        }
-    }
-}
-
-impl SandboxBuilder {
-    /// The client id and secret `POST /oauth/token` accepts (default [`DEFAULT_CLIENT_ID`] /
-    /// [`DEFAULT_CLIENT_SECRET`]).
-    #[must_use]
-    pub fn client_credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client_id = id.into();
-        self.client_secret = secret.into();
-        self
-    }
-
-    /// How long issued tokens stay valid (default 24 hours). `expires_in` in the token reply is
-    /// this in whole seconds, rounded down; the token itself expires at the exact duration.
-    #[must_use]
-    pub fn token_expires_in(mut self, lifetime: Duration) -> Self {
-        self.token_expires_in = lifetime;
-        self
-    }
-
-    /// How many requests for a given (`startDate`, `endDate`) answer `InProgress` before the
-    /// report is `Complete` (default 2; 0 means complete at once). Counted across all clients.
-    #[must_use]
-    pub fn in_progress_polls(mut self, polls: u32) -> Self {
-        self.in_progress_polls = polls;
-        self
-    }
-
-    /// Leave `usages` out of `InProgress` reports instead of sending `"usages":[]` (the spec
-    /// marks it required, but a client should tolerate its absence while in progress).
-    #[must_use]
-    pub fn omit_usages_while_in_progress(mut self, omit: bool) -> Self {
-        self.omit_usages_while_in_progress = omit;
-        self
-    }
-
-    /// How many usages (licence and device types) a Complete report has (default 8). Beyond the
-    /// twelve built-in names the names repeat with a `(bundle N)` suffix.
-    #[must_use]
-    pub fn report_usages(mut self, usages: usize) -> Self {
-        self.report_usages = usages;
-        self
-    }
-
-    /// How many resources the first usage of a report has (default 40); the others have 60 to
-    /// 100 % of it. Replaces an earlier [`report_target_bytes`](Self::report_target_bytes).
-    #[must_use]
-    pub fn report_resources_per_usage(mut self, resources: usize) -> Self {
-        self.report_resources_per_usage = resources;
-        self.report_target_bytes = None;
-        self
-    }
-
-    /// Sizes Complete reports to about `bytes` (within a few percent) by choosing the number of
-    /// resources per usage; e.g. `50 << 20` for a 50 MB benchmark report. Replaces an earlier
-    /// [`report_resources_per_usage`](Self::report_resources_per_usage).
-    #[must_use]
-    pub fn report_target_bytes(mut self, bytes: usize) -> Self {
-        self.report_target_bytes = Some(bytes);
-        self
-    }
-
-    /// How many trustor orgs exist for the trustee billing overview (default 3). Their ids are
-    /// deterministic UUID-shaped strings, see [`Sandbox::trustor_org_ids`].
-    #[must_use]
-    pub fn trustor_orgs(mut self, count: usize) -> Self {
-        self.trustor_orgs = count;
-        self
-    }
-
-    /// Allows each token `requests` API requests per fixed window of `per` (default 300 per
-    /// minute); more get 429. Token requests are not limited.
-    #[must_use]
-    pub fn rate_limit(mut self, requests: u32, per: Duration) -> Self {
-        self.rate_limit = Some((requests, per.max(Duration::from_millis(1))));
-        self
-    }
-
-    /// Turns rate limiting off (headers still report the count).
-    #[must_use]
-    pub fn no_rate_limit(mut self) -> Self {
-        self.rate_limit = None;
-        self
-    }
-
-    /// The date billing period 0 contains (default: today, UTC). Fix it for reproducible
-    /// overviews.
-    #[must_use]
-    pub fn today(mut self, date: NaiveDate) -> Self {
-        self.today = Some(date);
-        self
-    }
-
-    /// How many requests to keep for [`Sandbox::requests`] (default 100,000; the oldest go
-    /// first; 0 records nothing).
-    #[must_use]
-    pub fn max_recorded_requests(mut self, max: usize) -> Self {
-        self.max_recorded_requests = max;
-        self
-    }
-
-    /// The address to listen on (default `127.0.0.1:0`, a free port).
-    #[must_use]
-    pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.bind = addr;
-        self
-    }
-
-    /// Binds the socket and starts serving on the current tokio runtime.
-    ///
-    /// # Errors
-    /// [`StartError::Bind`] if the address cannot be bound.
-    pub async fn start(self) -> Result<Sandbox, StartError> {
-        let listener = TcpListener::bind(self.bind)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: self.bind,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: self.bind,
-            source,
-        })?;
-        let resources_per_usage = match self.report_target_bytes {
-            Some(bytes) => report::resources_for_target(self.report_usages, bytes),
-            None => self.report_resources_per_usage,
-        };
-        let orgs: Vec<TrustorOrg> = (0..self.trustor_orgs).map(TrustorOrg::new).collect();
-        let config = Config {
-            client_id: self.client_id,
-            client_secret: self.client_secret,
-            token_expires_in: self.token_expires_in,
-            in_progress_polls: self.in_progress_polls,
-            omit_usages_while_in_progress: self.omit_usages_while_in_progress,
-            report_shape: ReportShape {
-                usages: self.report_usages,
-                resources_per_usage,
-            },
-            org_ids: orgs.iter().map(|o| o.id.clone()).collect(),
-            orgs,
-            rate_limit: self.rate_limit,
-            today: self.today,
-            max_recorded_requests: self.max_recorded_requests,
-        };
-        let shared = Arc::new(Shared::new(config));
-        let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown_rx));
-        Ok(Sandbox {
-            shared,
-            addr,
-            base_url: format!("http://{addr}"),
-            shutdown: Some(shutdown_tx),
-            task: Some(task),
-        })
-    }
-}
+/// The public (PKCE) client id the browser sign-in accepts unless told otherwise.
+pub const DEFAULT_PKCE_CLIENT_ID: &str = "sandbox-login-client";
 
 /// A running sandbox server. Dropping it stops the server (in-flight requests get a second to
 /// finish); [`Sandbox::shutdown`] does the same and waits for it.
 #[derive(Debug)]
 pub struct Sandbox {
-    shared: Arc<Shared>,
-    addr: SocketAddr,
-    base_url: String,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) base_url: String,
+    pub(crate) document_base_url: String,
+    pub(crate) shutdown: Option<oneshot::Sender<()>>,
+    pub(crate) task: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -369,6 +221,13 @@ impl Sandbox {
         &self.base_url
     }
 
+    /// `http://127.0.0.1:<port>` of the document host, a second listener on another port: the
+    /// invoice document URLs point there. It serves `GET /documents/<invoiceId>.pdf?signature=…`
+    /// and refuses any request with an `Authorization` header.
+    pub fn document_base_url(&self) -> &str {
+        &self.document_base_url
+    }
+
     /// `base_url` followed by `path_and_query` (which starts with `/`).
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.base_url)
@@ -387,6 +246,11 @@ impl Sandbox {
     /// The client secret the token endpoint accepts.
     pub fn client_secret(&self) -> &str {
         &self.shared.config.client_secret
+    }
+
+    /// The public client id `GET /oauth/authorize` and the authorization-code grant accept.
+    pub fn pkce_client_id(&self) -> &str {
+        &self.shared.config.pkce_client_id
     }
 
     /// The ids of the trustor orgs the overview endpoint knows, in index order. The same

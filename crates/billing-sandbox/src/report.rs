@@ -3,7 +3,13 @@
 
 use std::fmt::Write as _;
 
-use crate::wire::{Rng, format_millis, push_millis, uuid_from};
+use bytes::Bytes;
+use http::StatusCode;
+
+use crate::fault::Variation;
+use crate::reply::Reply;
+use crate::router::Ctx;
+use crate::wire::{self, ApiError, Rng, format_millis, push_millis, uuid_from};
 
 /// `selfUri` of a report, as in FACTS §9.
 pub(crate) const REPORT_SELF_URI: &str = "/api/v2/billing/reports/billableusage";
@@ -59,13 +65,6 @@ const DEVICE_MODELS: &[&str] = &[
 pub(crate) struct ReportShape {
     pub(crate) usages: usize,
     pub(crate) resources_per_usage: usize,
-}
-
-/// What a response may change on purpose (fault injection).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Variation {
-    pub(crate) unknown_enums: bool,
-    pub(crate) extra_fields: bool,
 }
 
 fn push_json_str(out: &mut String, s: &str) {
@@ -242,6 +241,44 @@ pub(crate) fn resources_for_target(usages: usize, target_bytes: usize) -> usize 
     let per_resource = (large - small) as f64 / 1000.0;
     let fixed = small as f64 - 100.0 * per_resource;
     (((target_bytes as f64 - fixed) / per_resource).max(1.0)).round() as usize
+}
+
+/// Parses a `date-time` query value: ISO-8601 with an offset (`Z` or `±hh:mm`), any fraction.
+fn parse_date(value: Option<String>) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(value?.trim())
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+/// `GET /api/v2/billing/reports/billableusage?startDate&endDate`.
+pub(crate) async fn handle(ctx: &Ctx<'_>) -> Reply {
+    let start = parse_date(ctx.param("startDate"));
+    let end = parse_date(ctx.param("endDate"));
+    let (Some(start), Some(end)) = (start, end) else {
+        return ctx.error(&ApiError::new(wire::INVALID_DATE));
+    };
+    if end <= start {
+        let error = ApiError::new(wire::CONSTRAINT_VALIDATION)
+            .param("constraint", "endDate must be after startDate");
+        return ctx.error(&error);
+    }
+    let shared = ctx.shared;
+    let variation = ctx.variation;
+    let period = (start, end);
+    if shared.poll_in_progress(period) {
+        let omit = shared.config.omit_usages_while_in_progress;
+        let body = in_progress(start, end, omit, variation);
+        return Reply::json_bytes(StatusCode::OK, Bytes::from(body));
+    }
+    if variation == Variation::default() {
+        return Reply::json_bytes(StatusCode::OK, shared.complete_report(period).await);
+    }
+    let shape = shared.config.report_shape;
+    let build = move || Bytes::from(complete(start, end, shape, variation));
+    let body = tokio::task::spawn_blocking(build)
+        .await
+        .unwrap_or_else(|_| build());
+    Reply::json_bytes(StatusCode::OK, body)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! What a running sandbox remembers: issued tokens, rate-limit windows, report polls, recorded
-//! requests and the cache of generated reports.
+//! What a running sandbox remembers: issued tokens and authorization codes, rate-limit windows,
+//! report polls, recorded requests and the cache of generated reports.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,8 +11,9 @@ use chrono::NaiveDate;
 use http::{HeaderMap, Method, Version};
 use tokio::sync::OnceCell;
 
+use crate::catalog::TrustorOrg;
 use crate::fault::Faults;
-use crate::overview::TrustorOrg;
+use crate::oauth::AuthCode;
 use crate::report::ReportShape;
 
 /// A request as the sandbox received it.
@@ -58,6 +59,8 @@ impl RecordedRequest {
 pub(crate) struct Config {
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
+    pub(crate) pkce_client_id: String,
+    pub(crate) deny_consent: bool,
     pub(crate) token_expires_in: Duration,
     pub(crate) in_progress_polls: u32,
     pub(crate) omit_usages_while_in_progress: bool,
@@ -67,6 +70,12 @@ pub(crate) struct Config {
     pub(crate) rate_limit: Option<(u32, Duration)>,
     pub(crate) today: Option<NaiveDate>,
     pub(crate) max_recorded_requests: usize,
+    /// Lines per invoice; `None` is one per product.
+    pub(crate) invoice_lines: Option<usize>,
+    /// `http://127.0.0.1:<port>` of the document host.
+    pub(crate) document_base_url: String,
+    /// What document URLs are signed with.
+    pub(crate) document_key: String,
 }
 
 impl Config {
@@ -110,6 +119,7 @@ struct Mutable {
     tokens: HashMap<String, Instant>,
     windows: HashMap<String, Window>,
     polls: HashMap<(i64, i64), u32>,
+    codes: HashMap<String, AuthCode>,
     requests: VecDeque<RecordedRequest>,
 }
 
@@ -148,7 +158,7 @@ impl Shared {
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
-        if request.path() == "/oauth/token" {
+        if request.path() == crate::oauth::TOKEN_PATH {
             self.token_requests.fetch_add(1, Ordering::Relaxed);
         }
         let max = self.config.max_recorded_requests;
@@ -180,13 +190,7 @@ impl Shared {
 
     /// Issues a new bearer token valid for the configured lifetime.
     pub(crate) fn issue_token(&self) -> String {
-        let token: String = std::iter::repeat_with(|| {
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            ALPHABET[fastrand::usize(..ALPHABET.len())] as char
-        })
-        .take(86)
-        .collect();
+        let token = crate::wire::random_token(86);
         let expires = Instant::now() + self.config.token_expires_in;
         self.lock().tokens.insert(token.clone(), expires);
         self.tokens_issued.fetch_add(1, Ordering::Relaxed);
@@ -204,6 +208,16 @@ impl Shared {
             }
             None => false,
         }
+    }
+
+    /// Remembers an authorization code until it is exchanged.
+    pub(crate) fn store_code(&self, code: String, issued: AuthCode) {
+        self.lock().codes.insert(code, issued);
+    }
+
+    /// Removes an authorization code, so that it can be exchanged once at most.
+    pub(crate) fn take_code(&self, code: &str) -> Option<AuthCode> {
+        self.lock().codes.remove(code)
     }
 
     pub(crate) fn revoke_all_tokens(&self) {
@@ -282,7 +296,7 @@ impl Shared {
                     period.0,
                     period.1,
                     shape,
-                    crate::report::Variation::default(),
+                    crate::fault::Variation::default(),
                 ))
             };
             match tokio::task::spawn_blocking(build).await {

@@ -153,6 +153,13 @@ fn fill_template<'a>(template: &str, mut values: impl Iterator<Item = &'a str>) 
     out
 }
 
+/// The first value of a query parameter, decoded.
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// SplitMix64: a tiny, stable mixing function, so the generated data never changes with the
 /// version of a random-number crate.
 pub(crate) fn splitmix64(x: u64) -> u64 {
@@ -203,6 +210,14 @@ pub(crate) fn uuid_from(a: u64, b: u64) -> String {
         0x8000 | ((lo >> 48) & 0x3fff),
         lo & 0xffff_ffff_ffff
     )
+}
+
+/// A fresh random string of URL-safe characters (tokens, authorization codes).
+pub(crate) fn random_token(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::iter::repeat_with(|| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .take(len)
+        .collect()
 }
 
 /// A fresh random UUID-shaped id (correlation ids).

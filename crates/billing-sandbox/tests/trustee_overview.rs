@@ -3,7 +3,7 @@
 
 mod common;
 
-use billing_sandbox::Sandbox;
+use billing_sandbox::{NOT_A_NUMBER_USAGE, Sandbox};
 use chrono::NaiveDate;
 use common::{Http, OVERVIEW_PATH, Spec, overview_url};
 use http::{Method, StatusCode};
@@ -60,7 +60,7 @@ async fn every_field_is_filled_for_each_period() {
         ("2024-04-01T00:00:00.000Z", "2024-04-30T23:59:59.999Z"),
         ("2024-03-01T00:00:00.000Z", "2024-03-31T23:59:59.999Z"),
     ];
-    for org in sandbox.trustor_org_ids() {
+    for (org_index, org) in sandbox.trustor_org_ids().iter().enumerate() {
         for (index, (start, end)) in expected_periods.iter().enumerate() {
             let reply = http
                 .get(
@@ -91,7 +91,8 @@ async fn every_field_is_filled_for_each_period() {
             );
             assert_eq!(body["billingPeriodStartDate"], *start);
             assert_eq!(body["billingPeriodEndDate"], *end);
-            assert_eq!(body["currency"].as_str().unwrap().len(), 3);
+            let currency = if org_index == 2 { "EUR" } else { "USD" };
+            assert_eq!(body["currency"], currency, "the third org bills in EUR");
             assert!(is_decimal(body["minimumMonthlyAmount"].as_str().unwrap()));
             let effective = body["contractEffectiveDate"].as_str().unwrap();
             assert!(effective < body["contractEndDate"].as_str().unwrap());
@@ -105,12 +106,17 @@ async fn every_field_is_filled_for_each_period() {
             let usages = body["usages"].as_array().unwrap();
             assert!(!usages.is_empty());
             assert_eq!(products.len(), usages.len());
-            for usage in usages {
+            for (line, usage) in usages.iter().enumerate() {
                 for field in USAGE_FIELDS {
                     assert!(!usage[field].is_null(), "usage {field} missing");
                 }
+                // Exactly one line of the second org is not a number, in every period.
+                if org_index == 1 && line + 1 == usages.len() {
+                    assert_eq!(usage["usageQuantity"], NOT_A_NUMBER_USAGE);
+                } else {
+                    assert!(is_decimal(usage["usageQuantity"].as_str().unwrap()));
+                }
                 for field in [
-                    "usageQuantity",
                     "prepayQuantity",
                     "overagePrice",
                     "prepayPrice",
