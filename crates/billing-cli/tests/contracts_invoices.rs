@@ -256,11 +256,9 @@ fn an_unknown_invoice_exits_1_and_writes_nothing() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        text(&output.stderr).contains("404"),
-        "{}",
-        text(&output.stderr)
-    );
+    let err = text(&output.stderr);
+    assert!(err.contains("404"), "{err}");
+    assert!(err.contains("hint: check the id"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
