@@ -151,7 +151,11 @@ fn measure(exe: &std::path::Path, base: &str, mode: &str) -> String {
         .stderr(Stdio::inherit())
         .output()
         .expect("client child runs");
-    assert!(output.status.success(), "client child failed: {:?}", output.status);
+    assert!(
+        output.status.success(),
+        "client child failed: {:?}",
+        output.status
+    );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .find(|l| l.starts_with("mode="))
@@ -181,7 +185,11 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn orchestrate(quick: bool) {
-    let sizes: &[usize] = if quick { &[2_000, 10_000] } else { &[2_000, 10_000, 40_000] };
+    let sizes: &[usize] = if quick {
+        &[2_000, 10_000]
+    } else {
+        &[2_000, 10_000, 40_000]
+    };
     let rounds = if quick { 1 } else { 5 };
     let exe = std::env::current_exe().expect("own path");
     println!(
@@ -199,7 +207,11 @@ fn orchestrate(quick: bool) {
         for mode in ["stream", "collect"] {
             let runs: Vec<String> = (0..rounds).map(|_| measure(&exe, &base, mode)).collect();
             let line = &runs[0];
-            assert_eq!(field(line, "lines") as usize, size, "every line came: {line}");
+            assert_eq!(
+                field(line, "lines") as usize,
+                size,
+                "every line came: {line}"
+            );
             let rate = median(
                 runs.iter()
                     .map(|r| field(r, "lines") / field(r, "seconds"))
