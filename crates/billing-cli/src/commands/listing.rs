@@ -20,7 +20,7 @@ use crate::format::Printer;
 #[derive(Debug, Clone, Args)]
 pub struct PagingArgs {
     /// Items per page asked of the server, 1 to 200 [default: the server's, 25]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(billing_api::MAX_PAGE_SIZE)))]
     pub page_size: Option<u32>,
 
     /// Stop after N items (no further pages are fetched).
