@@ -67,10 +67,8 @@ pub(crate) async fn print<T: Serialize + Send + 'static>(
                 let mut sink = Sink::new(out, printer, layout)?;
                 let mut items = Some(first);
                 while let Some(page) = items.take() {
-                    for item in page
-                        .into_iter()
-                        .take(limit.saturating_sub(printed) as usize)
-                    {
+                    let room = usize::try_from(limit - printed).unwrap_or(usize::MAX);
+                    for item in page.into_iter().take(room) {
                         sink.item(item)?;
                         printed += 1;
                     }
