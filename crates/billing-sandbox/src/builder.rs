@@ -44,6 +44,7 @@ pub struct SandboxBuilder {
     report_resources_per_usage: usize,
     report_target_bytes: Option<usize>,
     trustor_orgs: usize,
+    disabled_trustors: usize,
     rate_limit: Option<(u32, Duration)>,
     today: Option<NaiveDate>,
     max_recorded_requests: usize,
@@ -65,6 +66,7 @@ impl Default for SandboxBuilder {
             report_resources_per_usage: 40,
             report_target_bytes: None,
             trustor_orgs: 3,
+            disabled_trustors: 1,
             rate_limit: Some((300, Duration::from_secs(60))),
             today: None,
             max_recorded_requests: 100_000,
@@ -150,11 +152,21 @@ impl SandboxBuilder {
         self
     }
 
-    /// How many trustor orgs exist for the trustee billing overview (default 3). Their ids are
-    /// deterministic UUID-shaped strings, see [`Sandbox::trustor_org_ids`].
+    /// How many trustor orgs exist for the trustee billing overview (default 3): the enabled
+    /// trustors, each with contracts and invoices. Their ids are deterministic UUID-shaped
+    /// strings, see [`Sandbox::trustor_org_ids`].
     #[must_use]
     pub fn trustor_orgs(mut self, count: usize) -> Self {
         self.trustor_orgs = count;
+        self
+    }
+
+    /// How many disabled trustors the trustor listing has besides the enabled ones (default
+    /// 1). They have no overview, contracts or invoices, see
+    /// [`Sandbox::disabled_trustor_org_ids`].
+    #[must_use]
+    pub fn disabled_trustors(mut self, count: usize) -> Self {
+        self.disabled_trustors = count;
         self
     }
 
@@ -250,6 +262,9 @@ impl SandboxBuilder {
                 resources_per_usage,
             },
             org_ids: orgs.iter().map(|o| o.id.clone()).collect(),
+            disabled_orgs: (self.trustor_orgs..self.trustor_orgs + self.disabled_trustors)
+                .map(TrustorOrg::new)
+                .collect(),
             orgs,
             rate_limit: self.rate_limit,
             today: self.today,

@@ -59,6 +59,7 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &Bytes)
                     "reportUsages": config.report_shape.usages,
                     "reportResourcesPerUsage": config.report_shape.resources_per_usage,
                     "trustorOrgIds": config.org_ids,
+                    "disabledTrustorOrgIds": config.disabled_orgs.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
                     "documentBaseUrl": config.document_base_url,
                     "invoiceLinesPerInvoice": config.invoice_lines,
                     "tokenRequests": shared.token_requests(),

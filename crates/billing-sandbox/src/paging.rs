@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use base64::Engine as _;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::router::Ctx;
@@ -36,6 +37,35 @@ pub(crate) fn page_size(ctx: &Ctx<'_>, max: usize) -> Result<usize, ApiError> {
             &format!("integers from 1 to {max}"),
         )),
     }
+}
+
+/// A `format: date` query value: `yyyy-MM-dd` exactly.
+pub(crate) fn date_param(ctx: &Ctx<'_>, name: &'static str) -> Result<Option<NaiveDate>, ApiError> {
+    let Some(raw) = ctx.param(name) else {
+        return Ok(None);
+    };
+    match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+        Ok(date) if raw.len() == 10 => Ok(Some(date)),
+        _ => Err(invalid_param(name, &raw, "dates as yyyy-MM-dd")),
+    }
+}
+
+/// `dateStart` and `dateEnd`, refused when they are the wrong way round.
+pub(crate) fn date_range(
+    ctx: &Ctx<'_>,
+    filters: &mut Vec<(&'static str, String)>,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
+    let start = date_param(ctx, "dateStart")?;
+    let end = date_param(ctx, "dateEnd")?;
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            return Err(ApiError::new(wire::CONSTRAINT_VALIDATION)
+                .param("constraint", "dateEnd must not be before dateStart"));
+        }
+    }
+    filters.extend(start.map(|d| ("dateStart", d.to_string())));
+    filters.extend(end.map(|d| ("dateEnd", d.to_string())));
+    Ok((start, end))
 }
 
 /// A listing answer, in the field order of the spec's `…Listing` definitions.
@@ -165,6 +195,59 @@ pub(crate) fn cursor_page(
         next_uri,
         self_uri: uri(path, size, self_cursor, filters),
         previous_uri,
+    })
+}
+
+/// A page-number listing answer (`TrustorEntityListing` and its kin), in the spec's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NumberedListing<T> {
+    pub(crate) entities: Vec<T>,
+    pub(crate) page_size: usize,
+    pub(crate) page_number: usize,
+    pub(crate) total: usize,
+    pub(crate) last_uri: String,
+    pub(crate) first_uri: String,
+    pub(crate) self_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) previous_uri: Option<String>,
+    pub(crate) page_count: usize,
+}
+
+/// Pages `total` items by `pageSize` (default 25, at most `max_size`) and `pageNumber`
+/// (1-based, default 1). A page past the end is empty, with links back into the listing.
+pub(crate) fn numbered_page<T>(
+    ctx: &Ctx<'_>,
+    path: &str,
+    total: usize,
+    max_size: usize,
+    items: impl FnOnce(Range<usize>) -> Vec<T>,
+) -> Result<NumberedListing<T>, ApiError> {
+    let size = page_size(ctx, max_size)?;
+    let number = match ctx.param("pageNumber") {
+        None => 1,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if n >= 1 && !raw.starts_with('+') => n,
+            _ => return Err(invalid_param("pageNumber", &raw, "integers from 1")),
+        },
+    };
+    let page_count = total.div_ceil(size);
+    let start = (number - 1).saturating_mul(size).min(total);
+    let range = start..(start + size).min(total);
+    let link = |n: usize| format!("{path}?pageSize={size}&pageNumber={n}");
+    Ok(NumberedListing {
+        entities: items(range),
+        page_size: size,
+        page_number: number,
+        total,
+        last_uri: link(page_count.max(1)),
+        first_uri: link(1),
+        self_uri: link(number),
+        next_uri: (number < page_count).then(|| link(number + 1)),
+        previous_uri: (number > 1).then(|| link((number - 1).min(page_count.max(1)))),
+        page_count,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::fault::Variation;
 use crate::invoices::INVOICES_PATH;
 use crate::reply::Reply;
 use crate::state::{RateDecision, RateInfo, Shared};
+use crate::trustors::TRUSTORS_PATH;
 use crate::wire::{self, ApiError, LimitInfo};
 
 /// What an API handler needs to know about its request.
@@ -32,6 +33,14 @@ impl Ctx<'_> {
 
     pub(crate) fn not_found(&self) -> Reply {
         Reply::not_found(self.correlation_id)
+    }
+
+    /// `200` with `body` as JSON.
+    pub(crate) fn ok<T: serde::Serialize>(&self, body: &T) -> Reply {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Reply::json_bytes(http::StatusCode::OK, bytes.into()),
+            Err(_) => self.error(&ApiError::new(wire::INTERNAL_SERVER_ERROR)),
+        }
     }
 }
 
@@ -66,6 +75,8 @@ enum Operation<'a> {
     Invoices,
     InvoiceLines(&'a str),
     InvoiceDocument(&'a str),
+    Trustors,
+    Trustor(&'a str),
 }
 
 /// A single non-empty path segment.
@@ -80,6 +91,16 @@ impl<'a> Operation<'a> {
         }
         if let Some(org) = path.strip_prefix(OVERVIEW_PREFIX).and_then(segment) {
             return Some(Operation::TrusteeOverview(org));
+        }
+        if path == TRUSTORS_PATH {
+            return Some(Operation::Trustors);
+        }
+        if let Some(id) = path
+            .strip_prefix(TRUSTORS_PATH)
+            .and_then(|r| r.strip_prefix('/'))
+            .and_then(segment)
+        {
+            return Some(Operation::Trustor(id));
         }
         // `/contracts/invoices…` before `/contracts/{contractId}…`: "invoices" is no contract id.
         if path == INVOICES_PATH {
@@ -183,6 +204,8 @@ pub(crate) async fn route(
         Operation::Invoices => crate::invoices::list(&ctx),
         Operation::InvoiceLines(id) => crate::invoices::lines(&ctx, id),
         Operation::InvoiceDocument(id) => crate::invoices::document(&ctx, id),
+        Operation::Trustors => crate::trustors::list(&ctx),
+        Operation::Trustor(id) => crate::trustors::one(&ctx, id),
     };
     (reply, Some(rate))
 }

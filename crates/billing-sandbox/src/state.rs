@@ -67,6 +67,8 @@ pub(crate) struct Config {
     pub(crate) report_shape: ReportShape,
     pub(crate) orgs: Vec<TrustorOrg>,
     pub(crate) org_ids: Vec<String>,
+    /// Trustors that exist but are disabled: no overview, listed only among the trustors.
+    pub(crate) disabled_orgs: Vec<TrustorOrg>,
     pub(crate) rate_limit: Option<(u32, Duration)>,
     pub(crate) today: Option<NaiveDate>,
     pub(crate) max_recorded_requests: usize,
