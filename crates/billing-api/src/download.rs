@@ -200,7 +200,8 @@ impl Downloader {
     }
 
     /// Downloads `url` to `path`, replacing what is there only once the whole document is in.
-    /// After any failure nothing is at `path` (or what was there before is untouched).
+    /// After any failure nothing is at `path` (or what was there before is untouched). The
+    /// file is readable by its owner only (mode 0600 on Unix): invoices are confidential.
     pub async fn to_path(&self, url: &str, path: impl AsRef<Path>) -> Result<Document, Error> {
         let path = path.as_ref();
         let location = location(url);
