@@ -13,8 +13,12 @@ use futures_util::TryStreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let target = common::target().await?;
-    let client = target.builder.build()?;
+    // The sandbox, when there is one, serves until the end of `main`.
+    let common::Target {
+        builder,
+        sandbox: _sandbox,
+    } = common::target().await?;
+    let client = builder.build()?;
 
     // Every page of unpaid invoices, one invoice at a time.
     let mut unpaid = client
