@@ -133,7 +133,7 @@ impl std::error::Error for DownloadError {
 /// # async fn demo(url: &str) -> Result<(), billing_api::Error> {
 /// use billing_api::Downloader;
 ///
-/// let document = Downloader::new()?
+/// let document = Downloader::new()
 ///     .max_bytes(10 * 1024 * 1024)
 ///     .to_path(url, "invoice.pdf")
 ///     .await?;
@@ -142,7 +142,9 @@ impl std::error::Error for DownloadError {
 /// ```
 #[derive(Clone)]
 pub struct Downloader {
-    http: HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    /// The HTTP client, or why the system's TLS could not be set up (reported by the first
+    /// download, so that making a downloader cannot fail).
+    http: Result<HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
     max_bytes: u64,
     timeout: Duration,
 }
@@ -156,23 +158,31 @@ impl fmt::Debug for Downloader {
     }
 }
 
+impl Default for Downloader {
+    fn default() -> Self {
+        Downloader::new()
+    }
+}
+
 impl Downloader {
     /// A downloader with the default cap ([`DEFAULT_MAX_DOCUMENT_BYTES`]) and timeout
-    /// ([`DEFAULT_DOWNLOAD_TIMEOUT`]); fails only when the system's TLS cannot be set up.
-    pub fn new() -> Result<Downloader, Error> {
-        let tls = native_tls::TlsConnector::new().map_err(|e| Error::Config {
-            setting: "TLS",
-            reason: e.to_string(),
-        })?;
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let connector = HttpsConnector::from((http, tokio_native_tls::TlsConnector::from(tls)));
-        Ok(Downloader {
-            http: HyperClient::builder(TokioExecutor::new()).build(connector),
+    /// ([`DEFAULT_DOWNLOAD_TIMEOUT`]).
+    pub fn new() -> Downloader {
+        let http = native_tls::TlsConnector::new()
+            .map(|tls| {
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+                let connector =
+                    HttpsConnector::from((http, tokio_native_tls::TlsConnector::from(tls)));
+                HyperClient::builder(TokioExecutor::new()).build(connector)
+            })
+            .map_err(|e| format!("TLS could not be set up: {e}"));
+        Downloader {
+            http,
             max_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             timeout: DEFAULT_DOWNLOAD_TIMEOUT,
-        })
+        }
     }
 
     /// The largest document accepted, in bytes.
@@ -190,7 +200,8 @@ impl Downloader {
     }
 
     /// Downloads `url` to `path`, replacing what is there only once the whole document is in.
-    /// After any failure nothing is at `path` (or what was there before is untouched).
+    /// After any failure nothing is at `path` (or what was there before is untouched). The
+    /// file is readable by its owner only (mode 0600 on Unix): invoices are confidential.
     pub async fn to_path(&self, url: &str, path: impl AsRef<Path>) -> Result<Document, Error> {
         let path = path.as_ref();
         let location = location(url);
@@ -243,8 +254,11 @@ impl Downloader {
             )
             .body(Empty::new())
             .map_err(|e| failed(DownloadErrorKind::InvalidUrl, Some(e.into())))?;
-        let response = self
+        let http = self
             .http
+            .as_ref()
+            .map_err(|e| failed(DownloadErrorKind::Connection, Some(e.clone().into())))?;
+        let response = http
             .request(request)
             .await
             .map_err(|e| failed(DownloadErrorKind::Connection, Some(e.into())))?;

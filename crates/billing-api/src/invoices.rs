@@ -65,7 +65,7 @@ impl Client {
         path: impl AsRef<Path>,
     ) -> Result<Document, Error> {
         let url = self.invoice_document_url(invoice_id).await?;
-        Downloader::new()?.to_path(&url, path).await
+        Downloader::new().to_path(&url, path).await
     }
 
     /// The pre-signed URL of an invoice's PDF.

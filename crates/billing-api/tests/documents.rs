@@ -31,11 +31,7 @@ async fn a_document_is_fetched_without_the_authorization_header_and_written_whol
     let target = dir.path().join("invoice.pdf");
     let url = format!("{}/documents/inv-1.pdf?signature=abc", server.url());
 
-    let document = Downloader::new()
-        .unwrap()
-        .to_path(&url, &target)
-        .await
-        .unwrap();
+    let document = Downloader::new().to_path(&url, &target).await.unwrap();
 
     assert_eq!(document.content_type.as_deref(), Some("application/pdf"));
     assert_eq!(document.size, PDF.len() as u64);
@@ -57,7 +53,6 @@ async fn a_writer_receives_the_document() {
         TestServer::start(|_, _| server::reply(200, "application/pdf", PDF.to_vec())).await;
     let mut out = Vec::new();
     let document = Downloader::new()
-        .unwrap()
         .to_writer(&format!("{}/d.pdf", server.url()), &mut out)
         .await
         .unwrap();
@@ -74,7 +69,6 @@ async fn a_document_over_the_cap_leaves_nothing_at_the_path() {
     let target = dir.path().join("invoice.pdf");
 
     let result = Downloader::new()
-        .unwrap()
         .max_bytes(1_000)
         .to_path(&format!("{}/d.pdf", server.url()), &target)
         .await;
@@ -100,7 +94,6 @@ async fn a_chunked_document_is_cut_off_at_the_cap_while_streaming() {
     let target = dir.path().join("invoice.pdf");
 
     let result = Downloader::new()
-        .unwrap()
         .max_bytes(1_050)
         .to_path(&format!("{url}/d.pdf"), &target)
         .await;
@@ -120,7 +113,6 @@ async fn a_truncated_body_leaves_nothing_at_the_path() {
     let target = dir.path().join("invoice.pdf");
 
     let result = Downloader::new()
-        .unwrap()
         .to_path(&format!("{url}/d.pdf"), &target)
         .await;
 
@@ -142,7 +134,6 @@ async fn an_error_status_leaves_nothing_and_an_existing_file_untouched() {
     std::fs::write(&target, b"earlier").unwrap();
 
     let result = Downloader::new()
-        .unwrap()
         .to_path(&format!("{}/d.pdf?signature=secret", server.url()), &target)
         .await;
 
@@ -165,11 +156,11 @@ async fn plain_http_is_refused_except_on_loopback() {
         "http://documents.example.com/d.pdf?signature=x",
         "http://10.0.0.1/d.pdf",
     ] {
-        let result = Downloader::new().unwrap().to_path(url, &target).await;
+        let result = Downloader::new().to_path(url, &target).await;
         assert_eq!(kind(result), DownloadErrorKind::InsecureUrl, "{url}");
     }
     for url in ["ftp://example.com/d.pdf", "/documents/d.pdf", "not a url"] {
-        let result = Downloader::new().unwrap().to_path(url, &target).await;
+        let result = Downloader::new().to_path(url, &target).await;
         assert_eq!(kind(result), DownloadErrorKind::InvalidUrl, "{url}");
     }
     assert!(entries(dir.path()).is_empty());

@@ -53,7 +53,7 @@ pub(crate) struct Product {
     pub(crate) notes: &'static str,
 }
 
-pub(crate) const PRODUCTS: &[Product] = &[
+const PRODUCTS: &[Product] = &[
     Product {
         short_name: "cx3",
         name: "Genesys Cloud CX 3 Named User",

@@ -4,16 +4,15 @@
 //! overview's usage of that month, so the two APIs tell the same story.
 
 use chrono::{Datelike as _, Days, Months, NaiveDate};
-use http::StatusCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::catalog::{Profile, TrustorOrg, first_of_month, months_between};
 use crate::entities::{BillingProduct, Customer, NamedEntity, Number, price};
-use crate::paging::{self, invalid_param};
+use crate::paging::{self, date_range, invalid_param};
 use crate::reply::Reply;
 use crate::router::Ctx;
-use crate::wire::{self, ApiError, uuid_from};
+use crate::wire::{ApiError, uuid_from};
 
 /// The contract `status` written by [`crate::Fault::UnknownEnumValues`]: not in the spec's enum.
 pub const UNKNOWN_CONTRACT_STATUS: &str = "Suspended";
@@ -372,42 +371,6 @@ fn period_detail(contract: &Contract<'_>, period: &Period) -> BillingContractPer
     }
 }
 
-/// A `format: date` query value: `yyyy-MM-dd` exactly.
-pub(crate) fn date_param(ctx: &Ctx<'_>, name: &'static str) -> Result<Option<NaiveDate>, ApiError> {
-    let Some(raw) = ctx.param(name) else {
-        return Ok(None);
-    };
-    match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
-        Ok(date) if raw.len() == 10 => Ok(Some(date)),
-        _ => Err(invalid_param(name, &raw, "dates as yyyy-MM-dd")),
-    }
-}
-
-/// `dateStart` and `dateEnd`, refused when they are the wrong way round.
-pub(crate) fn date_range(
-    ctx: &Ctx<'_>,
-    filters: &mut Vec<(&'static str, String)>,
-) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
-    let start = date_param(ctx, "dateStart")?;
-    let end = date_param(ctx, "dateEnd")?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s {
-            return Err(ApiError::new(wire::CONSTRAINT_VALIDATION)
-                .param("constraint", "dateEnd must not be before dateStart"));
-        }
-    }
-    filters.extend(start.map(|d| ("dateStart", d.to_string())));
-    filters.extend(end.map(|d| ("dateEnd", d.to_string())));
-    Ok((start, end))
-}
-
-pub(crate) fn json_reply<T: Serialize>(ctx: &Ctx<'_>, body: &T) -> Reply {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => Reply::json_bytes(StatusCode::OK, bytes.into()),
-        Err(_) => ctx.error(&ApiError::new(wire::INTERNAL_SERVER_ERROR)),
-    }
-}
-
 /// `GET /api/v2/billing/contracts`: a contract matches `dateStart`/`dateEnd` when it runs on
 /// any day between them; `status` and `externalNumber` match exactly.
 pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
@@ -444,7 +407,7 @@ fn try_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .iter()
         .map(|c| contract_json(c, unknown))
         .collect();
-    Ok(json_reply(ctx, &page.listing(entities)))
+    Ok(ctx.ok(&page.listing(entities)))
 }
 
 fn find<'a>(ctx: &Ctx<'a>, id: &str) -> Option<Contract<'a>> {
@@ -457,7 +420,7 @@ fn find<'a>(ctx: &Ctx<'a>, id: &str) -> Option<Contract<'a>> {
 /// `GET /api/v2/billing/contracts/{contractId}`.
 pub(crate) fn one(ctx: &Ctx<'_>, id: &str) -> Reply {
     match find(ctx, id) {
-        Some(contract) => json_reply(ctx, &contract_json(&contract, ctx.variation.unknown_enums)),
+        Some(contract) => ctx.ok(&contract_json(&contract, ctx.variation.unknown_enums)),
         None => ctx.not_found(),
     }
 }
@@ -468,7 +431,7 @@ pub(crate) fn period(ctx: &Ctx<'_>, id: &str, period_id: &str) -> Reply {
         return ctx.not_found();
     };
     match contract.periods().iter().find(|p| p.id == period_id) {
-        Some(period) => json_reply(ctx, &period_detail(&contract, period)),
+        Some(period) => ctx.ok(&period_detail(&contract, period)),
         None => ctx.not_found(),
     }
 }

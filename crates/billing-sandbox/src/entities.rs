@@ -6,7 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::catalog::{PRODUCTS, Product, TrustorOrg};
+use crate::catalog::{Product, TrustorOrg};
 use crate::wire::uuid_from;
 
 /// A `number` field: an exact decimal written as a JSON number literal with its scale kept
@@ -96,12 +96,13 @@ pub(crate) struct BillingProduct {
 
 impl BillingProduct {
     pub(crate) fn of(product: &'static Product) -> Self {
-        let index = PRODUCTS
-            .iter()
-            .position(|p| std::ptr::eq(p, product))
-            .unwrap_or_default();
+        // Part numbers are unique, so they seed the id.
+        let seed = product
+            .part_number
+            .bytes()
+            .fold(0_u64, |h, b| h.wrapping_mul(31) ^ u64::from(b));
         Self {
-            id: uuid_from(index as u64, 0x9D0C_0C75),
+            id: uuid_from(seed, 0x9D0C_0C75),
             sku: product.part_number,
             name: product.name,
             unit_of_measure: product.unit_of_measure,

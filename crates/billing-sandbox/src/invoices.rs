@@ -10,9 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::catalog::{Profile, TrustorOrg, Usage};
-use crate::contracts::{date_range, json_reply};
 use crate::entities::{BillingProduct, Customer, NamedEntity, Number, price};
-use crate::paging::{self, invalid_param};
+use crate::paging::{self, date_range, invalid_param};
 use crate::reply::Reply;
 use crate::router::Ctx;
 use crate::wire::{ApiError, Rng, uuid_from};
@@ -267,7 +266,7 @@ fn try_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .iter()
         .map(|i| invoice_json(i, lines, unknown))
         .collect();
-    Ok(json_reply(ctx, &page.listing(entities)))
+    Ok(ctx.ok(&page.listing(entities)))
 }
 
 /// `GET /api/v2/billing/contracts/invoices/{invoiceId}/lines`.
@@ -311,7 +310,7 @@ pub(crate) fn lines(ctx: &Ctx<'_>, id: &str) -> Reply {
             })
         })
         .collect();
-    json_reply(ctx, &page.listing(items))
+    ctx.ok(&page.listing(items))
 }
 
 /// `GET /api/v2/billing/contracts/invoices/{invoiceId}/document`: a pre-signed URL on the
@@ -322,7 +321,7 @@ pub(crate) fn document(ctx: &Ctx<'_>, id: &str) -> Reply {
         return ctx.not_found();
     }
     let url = crate::documents::signed_url(config, id);
-    json_reply(ctx, &json!({ "url": url }))
+    ctx.ok(&json!({ "url": url }))
 }
 
 /// The PDF text of an invoice, for the document host.

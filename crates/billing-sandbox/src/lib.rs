@@ -92,6 +92,29 @@
 //! platform's `client.credentials.token.rate.per.minute`): over the limit they get `429
 //! too.many.requests.retry.after` with a `Retry-After` header in whole seconds.
 //!
+//! # Settings
+//! Every setting of [`SandboxBuilder`] (each also a flag of the `billing-sandbox` binary,
+//! except `omit_usages_while_in_progress` and `max_recorded_requests`):
+//!
+//! | setting | default | what it changes |
+//! |---|---|---|
+//! | [`client_credentials`](SandboxBuilder::client_credentials) | [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] | what the client-credentials grant accepts |
+//! | [`pkce_client_id`](SandboxBuilder::pkce_client_id) | [`DEFAULT_PKCE_CLIENT_ID`] | the public client of the browser sign-in |
+//! | [`deny_consent`](SandboxBuilder::deny_consent) | false | the sign-in redirects with `access_denied` |
+//! | [`token_expires_in`](SandboxBuilder::token_expires_in) | 24 hours | token lifetime |
+//! | [`in_progress_polls`](SandboxBuilder::in_progress_polls) | 2 | `InProgress` answers per report period |
+//! | [`omit_usages_while_in_progress`](SandboxBuilder::omit_usages_while_in_progress) | false | `InProgress` reports without `usages` |
+//! | [`report_usages`](SandboxBuilder::report_usages) | 8 | usages per report |
+//! | [`report_resources_per_usage`](SandboxBuilder::report_resources_per_usage) | 40 | resources per usage |
+//! | [`report_target_bytes`](SandboxBuilder::report_target_bytes) | unset | report size in bytes instead |
+//! | [`trustor_orgs`](SandboxBuilder::trustor_orgs) | 3 | overview orgs = enabled trustors, two contracts and twelve invoices each |
+//! | [`disabled_trustors`](SandboxBuilder::disabled_trustors) | 1 | disabled trustors listed besides them |
+//! | [`invoice_lines_per_invoice`](SandboxBuilder::invoice_lines_per_invoice) | one per product | lines per invoice |
+//! | [`rate_limit`](SandboxBuilder::rate_limit) / [`no_rate_limit`](SandboxBuilder::no_rate_limit) | 300 per minute | API requests per token |
+//! | [`today`](SandboxBuilder::today) | today (UTC) | the day billing period 0 contains |
+//! | [`max_recorded_requests`](SandboxBuilder::max_recorded_requests) | 100,000 | requests kept for [`Sandbox::requests`] |
+//! | [`bind`](SandboxBuilder::bind) | `127.0.0.1:0` | the API address; the document host takes a free port beside it |
+//!
 //! # Faults
 //! The next requests (optionally only those whose path starts with a prefix) can be made to
 //! misbehave, from Rust through [`Sandbox::inject`] / [`Faults`], or over HTTP with
@@ -140,7 +163,8 @@
 //! ```
 //!
 //! # Control endpoints (for the binary)
-//! - `GET /__sandbox`: credentials, settings, trustor org ids and token counters.
+//! - `GET /__sandbox`: credentials, settings, trustor org ids (enabled and disabled), the
+//!   document host and token counters.
 //! - `GET|POST|DELETE /__sandbox/faults`: list, arm (one rule object or an array of them, e.g.
 //!   `{"kind":"too_many_requests","retryAfter":2,"times":3,"pathPrefix":"/api/"}`), clear.
 //! - `GET|DELETE /__sandbox/requests`: the recorded requests (method, raw path and query,
@@ -280,6 +304,11 @@ impl Sandbox {
             .iter()
             .map(|o| o.id.clone())
             .collect()
+    }
+
+    /// How many requests for a report period answer `InProgress` before it is `Complete`.
+    pub fn in_progress_polls(&self) -> u32 {
+        self.shared.config.in_progress_polls
     }
 
     /// The number of resources per usage Complete reports use (computed from

@@ -5,129 +5,121 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use billing_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox};
+use billing_sandbox::{Sandbox, SandboxBuilder};
+use chrono::NaiveDate;
+use clap::Parser;
 
-const USAGE: &str = "\
-billing-sandbox: a local Genesys Cloud Billing API for offline use and tests
-
-USAGE:
-    billing-sandbox [OPTIONS]
-
-OPTIONS:
-    --port <PORT>                  Port on 127.0.0.1 (default 8787; 0 picks a free one)
-    --client-id <ID>               Client id to accept (default sandbox-client)
-    --client-secret <SECRET>       Client secret to accept (default sandbox-secret)
-    --token-expires-in <SECONDS>   Token lifetime (default 86400)
-    --in-progress-polls <N>        InProgress answers per report period (default 2)
-    --report-usages <N>            Usages per report (default 8)
-    --resources-per-usage <N>      Resources per usage (default 40)
-    --report-bytes <BYTES>         Size reports to about this many bytes instead
-    --trustor-orgs <N>             Trustor orgs for the overview endpoint (default 3)
-    --rate-limit <N>               API requests per token per minute (default 300; 0 = off)
-    -h, --help                     Print this help
-";
-
-fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
-    let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: cannot parse {value:?}"))
+/// A local Genesys Cloud Billing API for offline use and tests. Settings left out keep the
+/// sandbox's defaults (see the billing-sandbox crate documentation).
+#[derive(Debug, Parser)]
+#[command(name = "billing-sandbox", version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// Client id the client-credentials grant accepts.
+    #[arg(long, value_name = "ID", requires = "client_secret")]
+    client_id: Option<String>,
+    /// Client secret the client-credentials grant accepts.
+    #[arg(long, value_name = "SECRET", requires = "client_id")]
+    client_secret: Option<String>,
+    /// Public client id the browser sign-in (authorization code with PKCE) accepts.
+    #[arg(long, value_name = "ID")]
+    pkce_client_id: Option<String>,
+    /// Make the browser sign-in redirect with error=access_denied.
+    #[arg(long)]
+    deny_consent: bool,
+    /// Token lifetime.
+    #[arg(long, value_name = "SECONDS")]
+    token_expires_in: Option<u64>,
+    /// InProgress answers per report period before it is Complete.
+    #[arg(long, value_name = "N")]
+    in_progress_polls: Option<u32>,
+    /// Usages per billable usage report.
+    #[arg(long, value_name = "N")]
+    report_usages: Option<usize>,
+    /// Resources per usage.
+    #[arg(long, value_name = "N", conflicts_with = "report_bytes")]
+    resources_per_usage: Option<usize>,
+    /// Size reports to about this many bytes instead.
+    #[arg(long, value_name = "BYTES")]
+    report_bytes: Option<usize>,
+    /// Trustor orgs: the overview's orgs, the enabled trustors, with contracts and invoices.
+    #[arg(long, value_name = "N")]
+    trustor_orgs: Option<usize>,
+    /// Disabled trustors listed besides the enabled ones.
+    #[arg(long, value_name = "N")]
+    disabled_trustors: Option<usize>,
+    /// Lines per invoice (default: one per product).
+    #[arg(long, value_name = "N")]
+    invoice_lines: Option<usize>,
+    /// The day billing period 0 contains (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<NaiveDate>,
+    /// API requests per token per minute; 0 turns rate limiting off.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
 }
 
-/// The parsed command line: the builder, the port and the InProgress poll count to print.
-type Parsed = (billing_sandbox::SandboxBuilder, u16, u32);
-
-fn builder_from_args() -> Result<Option<Parsed>, String> {
-    let mut builder = Sandbox::builder();
-    let mut port = 8787_u16;
-    let mut client_id = DEFAULT_CLIENT_ID.to_owned();
-    let mut client_secret = DEFAULT_CLIENT_SECRET.to_owned();
-    let mut polls = 2_u32;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (arg, None),
-        };
-        let mut value = || inline.clone().or_else(|| args.next());
-        builder = match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => {
-                port = parse(&flag, value())?;
-                builder
-            }
-            "--client-id" => {
-                client_id = parse(&flag, value())?;
-                builder
-            }
-            "--client-secret" => {
-                client_secret = parse(&flag, value())?;
-                builder
-            }
-            "--token-expires-in" => {
-                builder.token_expires_in(Duration::from_secs(parse(&flag, value())?))
-            }
-            "--in-progress-polls" => {
-                polls = parse(&flag, value())?;
-                builder.in_progress_polls(polls)
-            }
-            "--report-usages" => builder.report_usages(parse(&flag, value())?),
-            "--resources-per-usage" => builder.report_resources_per_usage(parse(&flag, value())?),
-            "--report-bytes" => builder.report_target_bytes(parse(&flag, value())?),
-            "--trustor-orgs" => builder.trustor_orgs(parse(&flag, value())?),
-            "--rate-limit" => match parse::<u32>(&flag, value())? {
-                0 => builder.no_rate_limit(),
-                n => builder.rate_limit(n, Duration::from_secs(60)),
-            },
-            other => return Err(format!("unknown option {other}; see --help")),
-        };
+impl Args {
+    fn builder(self) -> SandboxBuilder {
+        let mut builder = Sandbox::builder()
+            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
+            .deny_consent(self.deny_consent);
+        if let (Some(id), Some(secret)) = (self.client_id, self.client_secret) {
+            builder = builder.client_credentials(id, secret);
+        }
+        if let Some(id) = self.pkce_client_id {
+            builder = builder.pkce_client_id(id);
+        }
+        if let Some(seconds) = self.token_expires_in {
+            builder = builder.token_expires_in(Duration::from_secs(seconds));
+        }
+        if let Some(polls) = self.in_progress_polls {
+            builder = builder.in_progress_polls(polls);
+        }
+        if let Some(usages) = self.report_usages {
+            builder = builder.report_usages(usages);
+        }
+        if let Some(resources) = self.resources_per_usage {
+            builder = builder.report_resources_per_usage(resources);
+        }
+        if let Some(bytes) = self.report_bytes {
+            builder = builder.report_target_bytes(bytes);
+        }
+        if let Some(orgs) = self.trustor_orgs {
+            builder = builder.trustor_orgs(orgs);
+        }
+        if let Some(disabled) = self.disabled_trustors {
+            builder = builder.disabled_trustors(disabled);
+        }
+        if let Some(lines) = self.invoice_lines {
+            builder = builder.invoice_lines_per_invoice(lines);
+        }
+        if let Some(today) = self.today {
+            builder = builder.today(today);
+        }
+        match self.rate_limit {
+            Some(0) => builder.no_rate_limit(),
+            Some(n) => builder.rate_limit(n, Duration::from_secs(60)),
+            None => builder,
+        }
     }
-    Ok(Some((
-        builder.client_credentials(client_id, client_secret),
-        port,
-        polls,
-    )))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let (builder, port, in_progress_polls) = match builder_from_args() {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("billing-sandbox: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    let sandbox = match builder
-        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-        .start()
-        .await
-    {
-        Ok(sandbox) => sandbox,
-        Err(err) => {
-            eprintln!("billing-sandbox: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
+fn print_usage(sandbox: &Sandbox) {
     let base = sandbox.base_url();
     let (id, secret) = (sandbox.client_id(), sandbox.client_secret());
-    let org = sandbox
-        .trustor_org_ids()
-        .first()
-        .cloned()
-        .unwrap_or_default();
     println!("Genesys Cloud Billing API sandbox listening on {base}");
     println!();
-    println!("  API base URL:    {base}");
-    println!("  login base URL:  {base}");
-    println!("  client id:       {id}");
-    println!("  client secret:   {secret}");
+    println!("  API base URL:      {base}");
+    println!("  login base URL:    {base}");
+    println!("  document host:     {}", sandbox.document_base_url());
+    println!("  client id:         {id}");
+    println!("  client secret:     {secret}");
+    println!("  PKCE client id:    {}", sandbox.pkce_client_id());
     println!(
-        "  trustor org ids: {}",
+        "  trustor org ids:   {}",
         sandbox.trustor_org_ids().join(", ")
     );
     println!();
@@ -140,14 +132,21 @@ async fn main() -> ExitCode {
         "  curl -s -H \"Authorization: Bearer $TOKEN\" \
          '{base}/api/v2/billing/reports/billableusage?startDate=2024-05-01T00:00:00.000Z&endDate=2024-06-01T00:00:00.000Z'"
     );
-    if !org.is_empty() {
+    if let Some(org) = sandbox.trustor_org_ids().first() {
         println!(
             "  curl -s -H \"Authorization: Bearer $TOKEN\" \
              '{base}/api/v2/billing/trusteebillingoverview/{org}?billingPeriodIndex=1'"
         );
     }
     println!(
-        "  (the first {in_progress_polls} answers for a period are \"InProgress\"; repeat the request)"
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v2/billing/contracts/invoices?pageSize=5'"
+    );
+    println!(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v2/orgauthorization/trustors'"
+    );
+    println!(
+        "  (the first {} answers for a report period are \"InProgress\"; repeat the request)",
+        sandbox.in_progress_polls()
     );
     println!();
     println!(
@@ -155,7 +154,66 @@ async fn main() -> ExitCode {
     );
     println!("Requests seen: curl -s {base}/__sandbox/requests");
     println!("Press Ctrl-C to stop.");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let sandbox = match Args::parse().builder().start().await {
+        Ok(sandbox) => sandbox,
+        Err(err) => {
+            eprintln!("billing-sandbox: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_usage(&sandbox);
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_every_setting() {
+        let args = Args::try_parse_from([
+            "billing-sandbox",
+            "--port=0",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "secret",
+            "--today",
+            "2026-10-14",
+            "--rate-limit",
+            "0",
+            "--invoice-lines",
+            "10000",
+            "--disabled-trustors",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(args.port, 0);
+        assert_eq!(args.today, NaiveDate::from_ymd_opt(2026, 10, 14));
+        assert_eq!(args.invoice_lines, Some(10_000));
+        assert!(Args::try_parse_from(["billing-sandbox", "--today", "14/10/2026"]).is_err());
+        assert!(Args::try_parse_from(["billing-sandbox", "--client-id", "x"]).is_err());
+        assert!(
+            Args::try_parse_from([
+                "billing-sandbox",
+                "--report-bytes",
+                "1",
+                "--resources-per-usage",
+                "2"
+            ])
+            .is_err()
+        );
+    }
 }

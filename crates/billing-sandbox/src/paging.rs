@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use base64::Engine as _;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::router::Ctx;
@@ -36,6 +37,35 @@ pub(crate) fn page_size(ctx: &Ctx<'_>, max: usize) -> Result<usize, ApiError> {
             &format!("integers from 1 to {max}"),
         )),
     }
+}
+
+/// A `format: date` query value: `yyyy-MM-dd` exactly.
+pub(crate) fn date_param(ctx: &Ctx<'_>, name: &'static str) -> Result<Option<NaiveDate>, ApiError> {
+    let Some(raw) = ctx.param(name) else {
+        return Ok(None);
+    };
+    match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+        Ok(date) if raw.len() == 10 => Ok(Some(date)),
+        _ => Err(invalid_param(name, &raw, "dates as yyyy-MM-dd")),
+    }
+}
+
+/// `dateStart` and `dateEnd`, refused when they are the wrong way round.
+pub(crate) fn date_range(
+    ctx: &Ctx<'_>,
+    filters: &mut Vec<(&'static str, String)>,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
+    let start = date_param(ctx, "dateStart")?;
+    let end = date_param(ctx, "dateEnd")?;
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            return Err(ApiError::new(wire::CONSTRAINT_VALIDATION)
+                .param("constraint", "dateEnd must not be before dateStart"));
+        }
+    }
+    filters.extend(start.map(|d| ("dateStart", d.to_string())));
+    filters.extend(end.map(|d| ("dateEnd", d.to_string())));
+    Ok((start, end))
 }
 
 /// A listing answer, in the field order of the spec's `…Listing` definitions.

@@ -34,6 +34,14 @@ impl Ctx<'_> {
     pub(crate) fn not_found(&self) -> Reply {
         Reply::not_found(self.correlation_id)
     }
+
+    /// `200` with `body` as JSON.
+    pub(crate) fn ok<T: serde::Serialize>(&self, body: &T) -> Reply {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Reply::json_bytes(http::StatusCode::OK, bytes.into()),
+            Err(_) => self.error(&ApiError::new(wire::INTERNAL_SERVER_ERROR)),
+        }
+    }
 }
 
 /// A request as the router sees it.

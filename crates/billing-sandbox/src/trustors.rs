@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::catalog::{Profile, TrustorOrg, millis};
-use crate::contracts::json_reply;
 use crate::paging;
 use crate::reply::Reply;
 use crate::router::Ctx;
@@ -113,7 +112,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
         },
     );
     match page {
-        Ok(listing) => json_reply(ctx, &listing),
+        Ok(listing) => ctx.ok(&listing),
         Err(error) => ctx.error(&error),
     }
 }
@@ -121,7 +120,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
 /// `GET /api/v2/orgauthorization/trustors/{trustorOrgId}`.
 pub(crate) fn one(ctx: &Ctx<'_>, id: &str) -> Reply {
     match all(ctx).into_iter().find(|(org, _)| org.id == id) {
-        Some((org, enabled)) => json_reply(ctx, &trustor(ctx, org, enabled)),
+        Some((org, enabled)) => ctx.ok(&trustor(ctx, org, enabled)),
         None => ctx.not_found(),
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use billing_sandbox::Sandbox;
+use billing_sandbox::{Fault, FaultRule, Sandbox};
 use common::{Http, overview_url};
 use http::StatusCode;
 use serde_json::Value;
@@ -195,4 +195,9 @@ async fn bad_paging_and_unknown_ids() {
     assert_eq!(missing.json()["code"], "not.found");
     let unauthenticated = http.get(&sandbox.url(TRUSTORS), "not-a-token").await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+    // Faults reach the trustors too.
+    sandbox.inject(FaultRule::new(Fault::GatewayTimeout).path_prefix(TRUSTORS));
+    let faulted = http.get(&sandbox.url(TRUSTORS), &token).await;
+    assert_eq!(faulted.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(faulted.json()["code"], "request.timeout");
 }

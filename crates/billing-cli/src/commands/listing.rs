@@ -20,7 +20,7 @@ use crate::format::Printer;
 #[derive(Debug, Clone, Args)]
 pub struct PagingArgs {
     /// Items per page asked of the server, 1 to 200 [default: the server's, 25]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(billing_api::MAX_PAGE_SIZE)))]
     pub page_size: Option<u32>,
 
     /// Stop after N items (no further pages are fetched).
@@ -67,10 +67,8 @@ pub(crate) async fn print<T: Serialize + Send + 'static>(
                 let mut sink = Sink::new(out, printer, layout)?;
                 let mut items = Some(first);
                 while let Some(page) = items.take() {
-                    for item in page
-                        .into_iter()
-                        .take(limit.saturating_sub(printed) as usize)
-                    {
+                    let room = usize::try_from(limit - printed).unwrap_or(usize::MAX);
+                    for item in page.into_iter().take(room) {
                         sink.item(item)?;
                         printed += 1;
                     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod listings;
+
 use std::path::PathBuf;
 
 use billing_sandbox::Sandbox;
