@@ -470,6 +470,24 @@ fn check_rendered(dom: &scraper::Html, report: &Value) -> usize {
     );
     let failed = report["failed"].as_array().unwrap();
     assert_eq!(select(dom, "#failed-orgs tbody tr").len(), failed.len());
+
+    // Accessible: every table has a caption and column headers, every chart a title and a
+    // description that its aria-labelledby points at.
+    for table in select(dom, "table") {
+        assert!(!within(table, "caption").is_empty(), "{}", table.html());
+        assert!(!within(table, "thead th[scope=\"col\"]").is_empty());
+    }
+    for svg in select(dom, "svg") {
+        assert_eq!(attr(svg, "role"), "img");
+        for id in attr(svg, "aria-labelledby").split_whitespace() {
+            let labels = within(svg, &format!("[id=\"{id}\"]"));
+            assert!(
+                labels.len() == 1 && !text(labels[0]).is_empty(),
+                "{id} in {}",
+                svg.html()
+            );
+        }
+    }
     bars
 }
 
@@ -546,6 +564,17 @@ fn the_html_report_renders_in_chromium_with_the_rollups_numbers() {
         scroll <= viewport,
         "{scroll} px wide in a {viewport} px viewport"
     );
+
+    // It prints: a PDF of several pages.
+    let pdf = dir.join("report.pdf");
+    chromium.print_to_pdf(&html, &pdf);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let pages = bytes
+        .windows(b"/Type /Page".len() + 1)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[w.len() - 1] != b's')
+        .count();
+    assert!(pages >= 2, "{pages} printed pages");
 
     // The screenshot the guide shows (UPDATE_SCREENSHOT=1 writes it into docs/guide).
     let png = dir.join("partner-report.png");

@@ -76,6 +76,20 @@ impl Chromium {
         );
     }
 
+    /// `page` printed to a PDF (the print style sheet applies).
+    pub fn print_to_pdf(&self, page: &Path, pdf: &Path) {
+        self.run(
+            page,
+            1280,
+            900,
+            &[
+                format!("--print-to-pdf={}", pdf.display()),
+                "--no-pdf-header-footer".to_owned(),
+            ],
+        );
+        assert!(pdf.is_file(), "Chromium wrote no PDF");
+    }
+
     /// Runs the browser once on `page` with a fresh profile; its stdout.
     fn run(&self, page: &Path, width: u32, height: u32, extra: &[String]) -> Vec<u8> {
         let profile = tempfile::tempdir().expect("a temporary profile directory");
