@@ -41,7 +41,7 @@ pub struct PartnerArgs {
     pub trustors_file: Option<PathBuf>,
 
     /// With every trustor org (no --trustor): include the orgs whose trust is disabled.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["trustors", "trustors_file"])]
     pub include_disabled: bool,
 
     /// How many requests to have in flight at once.
@@ -96,11 +96,12 @@ pub(crate) async fn run(ctx: &Context, args: PartnerArgs) -> Result<Exit, Failur
         ProgressBar::hidden()
     };
     let client = &session.client;
-    let ids_ref = &ids;
+    // Borrowed by each request's `async move` block.
+    let org_ids = &ids;
     let mut results: Vec<(usize, i32, Result<_, Error>)> = stream::iter(jobs)
         .map(|(org, period)| async move {
             let result = client
-                .get_billing_trusteebillingoverview_trustor_org_id(&ids_ref[org], Some(period))
+                .get_billing_trusteebillingoverview_trustor_org_id(&org_ids[org], Some(period))
                 .await;
             (org, period, result)
         })
