@@ -42,7 +42,7 @@ svg text{font:12px system-ui,sans-serif;fill:var(--ink)}
 .legend span{display:inline-block;margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
 .trends{display:flex;flex-wrap:wrap;gap:.5rem 1rem}
 .trends figure{margin:0}.trends figcaption{font-size:.8rem;color:var(--muted);max-width:11rem}
-@media (max-width:40rem){body{padding:.5rem;font-size:14px}th,td{padding:.25rem .3rem}}
+@media (max-width:40rem){body{padding:.5rem;font-size:14px}th,td{padding:.25rem .3rem}tbody th[scope=row]{min-width:0}}
 @media print{
  body{max-width:none;font-size:10pt}nav{display:none}a{color:inherit;text-decoration:none}
  .org,table,figure{break-inside:avoid}h2{break-after:avoid}
