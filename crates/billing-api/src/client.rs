@@ -77,6 +77,8 @@ impl RateLimit {
 pub struct Client {
     service: ClientService,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    /// The API base URL, when the client built the transport (not with `with_service`).
+    api_base: Option<http::Uri>,
 }
 
 impl fmt::Debug for Client {
@@ -100,6 +102,11 @@ impl Client {
     /// [`Error::Config`] naming it.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
+    }
+
+    /// The API base URL requests go to; `None` for a client given its own service.
+    pub(crate) fn api_base(&self) -> Option<&http::Uri> {
+        self.api_base.as_ref()
     }
 
     /// Sends one request built by the generated operations and decodes the answer.
@@ -406,6 +413,7 @@ impl ClientBuilder {
 
     /// Builds the client; fails naming the setting that is missing or invalid.
     pub fn build(self) -> Result<Client, Error> {
+        let mut api_base = None;
         let mut service = match self.service {
             Some(service) => service,
             None => {
@@ -421,6 +429,7 @@ impl ClientBuilder {
                     setting: Setting::of(&e),
                     reason: e.to_string(),
                 })?;
+                api_base = Some(transport.environment().api_base().clone());
                 BoxCloneSyncService::new(transport.map_err(BoxError::from))
             }
         };
@@ -430,6 +439,7 @@ impl ClientBuilder {
         Ok(Client {
             service,
             limiter: self.rate_limit.map(|r| Arc::new(r.limiter())),
+            api_base,
         })
     }
 }

@@ -58,6 +58,21 @@ pub enum Error {
         /// The last (InProgress) answer.
         last: Box<BillingUsageReport>,
     },
+    /// A listing's pages did not chain up: a `nextUri` that leaves the API host or the
+    /// listing, a cursor or page that repeats. The items of the pages before it were delivered;
+    /// nothing more was asked for.
+    #[error("{operation}: paging stopped at page {page}: {reason}")]
+    Paging {
+        /// The operation id of the listing.
+        operation: &'static str,
+        /// The page (1 for the first one fetched) whose answer was at fault.
+        page: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A document could not be downloaded; nothing was left at the target path.
+    #[error("{0}")]
+    Download(Box<crate::download::DownloadError>),
     /// A user-supplied tower layer or service failed with an error of its own.
     #[error("the HTTP service failed: {}", chain(.0.as_ref()))]
     Other(#[source] BoxError),

@@ -63,13 +63,19 @@
 //! errors (the JSON path that failed and an excerpt of the body).
 
 mod client;
+mod contracts;
+mod download;
 mod error;
 mod fanout;
+mod invoices;
 #[rustfmt::skip]
 mod generated;
+mod paging;
 pub mod profile;
 mod request;
+pub mod rollup;
 pub mod signin;
+mod trustors;
 mod waiter;
 
 pub use billing_models as models;
@@ -82,10 +88,18 @@ pub use billing_transport::{
     TimeoutKind, TlsVersion, TokenSource, TransportBuilder, TransportError, async_trait,
 };
 pub use client::{Client, ClientBuilder, ClientService, RateLimit};
+pub use contracts::ContractsRequest;
+pub use download::{
+    DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, Document, DownloadError,
+    DownloadErrorKind, Downloader,
+};
 pub use error::{DecodeError, Error, ServiceError, Setting};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
+pub use invoices::{InvoiceLinesRequest, InvoicesRequest};
+pub use paging::{ItemStream, MAX_PAGE_SIZE, Page, PageStream};
 pub use request::Operation;
+pub use trustors::TrustorsRequest;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};
 
 /// The guides in `docs/guide/` and the generated reference, compiled (and, where they use the
@@ -104,6 +118,10 @@ mod guides {
     struct CustomMiddleware;
     #[doc = include_str!("../../../docs/guide/testing-with-the-sandbox.md")]
     struct TestingWithTheSandbox;
+    #[doc = include_str!("../../../docs/guide/partner-report.md")]
+    struct PartnerReport;
+    #[doc = include_str!("../../../docs/guide/contracts-and-invoices.md")]
+    struct ContractsAndInvoices;
     #[doc = include_str!("../../../docs/reference/BillingApi.md")]
     struct BillingApiReference;
     #[doc = include_str!("../../../docs/reference/OrganizationAuthorizationApi.md")]

@@ -8,8 +8,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::commands::completions::CompletionsArgs;
+pub use crate::commands::contracts::ContractsArgs;
+pub use crate::commands::invoices::InvoicesArgs;
 pub use crate::commands::login::{LoginArgs, LogoutArgs};
 pub use crate::commands::overview::OverviewArgs;
+pub use crate::commands::partner::PartnerArgs;
 pub use crate::commands::profiles::ProfilesArgs;
 pub use crate::commands::usage::UsageArgs;
 
@@ -20,7 +23,7 @@ Exit codes:
   1  any other error (network, server error, unreadable answer, cannot write the output)
   2  usage error: a bad argument, a bad date, missing credentials or connection settings
   3  the usage report is not Complete (--no-wait, or still InProgress when --timeout passed)
-  4  overview: some trustor orgs failed (the others were printed)
+  4  overview, partner: some trustor orgs failed (the others were printed)
   5  authentication failed: the client id or secret was refused, the access token was
      refused or has expired, or the sign-in was declined
   6  rate limited: the API asked to wait longer than the tool waits (180 s)";
@@ -209,6 +212,8 @@ pub enum Format {
     Json,
     /// One JSON document per line (overviews: one per org).
     Ndjson,
+    /// One self-contained HTML page (partner only).
+    Html,
 }
 
 impl Format {
@@ -221,6 +226,7 @@ impl Format {
             "json" => Some(Format::Json),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "txt" => Some(Format::Table),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -241,6 +247,23 @@ pub enum Command {
     /// others are still printed (exit code 4).
     #[command(after_help = EXIT_CODES)]
     Overview(OverviewArgs),
+    /// A partner's billing roll-up over many trustor orgs: usage against prepaid quantities,
+    /// estimated prepaid and overage amounts per org, product and currency.
+    ///
+    /// An estimate from the trustee billing overviews, not an invoice (no taxes, discounts or
+    /// minimums applied). --format html writes one self-contained page.
+    #[command(after_help = EXIT_CODES)]
+    Partner(PartnerArgs),
+    /// Contracts: every contract, one contract, or one billing period's charges and wallets.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
+    #[command(after_help = EXIT_CODES)]
+    Contracts(ContractsArgs),
+    /// Invoices: every invoice, one invoice's lines, or its PDF.
+    ///
+    /// A preview API of Genesys Cloud: it may change without notice.
+    #[command(after_help = EXIT_CODES)]
+    Invoices(InvoicesArgs),
     /// Sign in as yourself in the browser (OAuth authorization code with PKCE) and keep the
     /// token for later commands of this profile and region.
     #[command(after_help = EXIT_CODES)]

@@ -89,6 +89,14 @@ pub fn hint_for(error: &Error) -> Option<String> {
                 .to_owned(),
         ),
         (_, Some(400)) if code == "invalid.date" => Some(DATE_FORMS.to_owned()),
+        (Error::Service(e), Some(403)) if e.operation.starts_with("getBillingContract") => Some(
+            "the OAuth client lacks the permission billing:subscription:view (contracts and invoices)"
+                .to_owned(),
+        ),
+        (Error::Service(e), Some(404)) if e.operation.starts_with("getBillingContract") => Some(
+            "check the id: `contracts list`, `contracts show` and `invoices list` show the contract, billing period and invoice ids"
+                .to_owned(),
+        ),
         (_, Some(403)) => Some(
             "the OAuth client lacks a permission: billing:subscription:view for usage, \
              affiliateOrganization:clientBilling:view for overview"

@@ -81,6 +81,7 @@ impl Printer {
             Format::Csv => report_csv(out, report),
             Format::Json => json_pretty(out, report),
             Format::Ndjson => json_line(out, report),
+            Format::Html => Err(html_is_for_partner()),
         }
     }
 
@@ -97,10 +98,11 @@ impl Printer {
             Format::Ndjson => overviews
                 .iter()
                 .try_for_each(|o| json_line(out, &o.overview)),
+            Format::Html => Err(html_is_for_partner()),
         }
     }
 
-    fn table(&self) -> Table {
+    pub(crate) fn table(&self) -> Table {
         let mut table = Table::new();
         // A terminal that reports no usable width (0 under some multiplexers and `script`)
         // would squeeze every column to one character: draw at full width instead.
@@ -246,6 +248,16 @@ impl Destination {
         }
     }
 
+    /// The format chosen (by `--format` or the file's extension).
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The file named by `--output`, if any.
+    pub(crate) fn file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref()
+    }
+
     /// Writes with `f`; the file is created only now, so a failed command leaves none behind.
     pub(crate) fn write(
         &self,
@@ -281,6 +293,14 @@ impl Destination {
             }
         }
     }
+}
+
+/// The commands other than `partner` have no HTML form (`run` refuses it before connecting).
+pub(crate) fn html_is_for_partner() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "HTML is written by the partner command only",
+    )
 }
 
 fn report_csv(out: &mut dyn Write, report: &BillingUsageReport) -> io::Result<()> {

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::commands::{self, Context};
 use crate::connect::{AuthKind, resolve};
 use crate::exit::{Exit, Failure};
@@ -43,9 +43,18 @@ async fn run_async(cli: Cli) -> Result<Exit, Failure> {
         log_file: cli.log_file,
         auth: OnceLock::new(),
     };
+    if ctx.destination.format() == Format::Html && !matches!(cli.command, Command::Partner(_)) {
+        return Err(Failure::new(
+            Exit::Usage,
+            "HTML output is for the partner command; use --format table, csv, json or ndjson",
+        ));
+    }
     let outcome = match cli.command {
         Command::Usage(args) => commands::usage::run(&ctx, args).await,
         Command::Overview(args) => commands::overview::run(&ctx, args).await,
+        Command::Partner(args) => commands::partner::run(&ctx, args).await,
+        Command::Contracts(args) => commands::contracts::run(&ctx, args).await,
+        Command::Invoices(args) => commands::invoices::run(&ctx, args).await,
         Command::Login(args) => commands::login::run(&ctx, args).await,
         Command::Logout(args) => commands::login::logout(&ctx, args).await,
         Command::Profiles(args) => commands::profiles::run(&ctx, &args),

@@ -325,8 +325,9 @@ pub(crate) fn join(base: &Uri, path_and_query: &str) -> Result<Uri, http::Error>
     Ok(Uri::from_parts(parts)?)
 }
 
-/// Whether `host` is a loopback host (`localhost`, `127.0.0.0/8`, `::1`).
-pub(crate) fn is_loopback_host(host: &str) -> bool {
+/// Whether `host` is a loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`;
+/// brackets around an IPv6 address are allowed): the hosts plain HTTP is accepted for.
+pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     const SUFFIX: &str = ".localhost";
     let subdomain = host.len() >= SUFFIX.len()

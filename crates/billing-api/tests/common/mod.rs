@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use billing_api::{Client, ClientBuilder, RetryConfig};
+use billing_api::{Client, ClientBuilder, Environment, RetryConfig};
 use billing_sandbox::{Sandbox, SandboxBuilder};
 
 /// Retries that keep the real behaviour but not the real waits.
@@ -26,4 +26,18 @@ pub async fn start(builder: SandboxBuilder) -> (Sandbox, Client) {
     let sandbox = builder.start().await.expect("sandbox starts");
     let client = client_builder(&sandbox).build().expect("client builds");
     (sandbox, client)
+}
+
+pub mod server;
+
+/// A client of a test server, with a fixed token and fast retries.
+pub fn client_for(url: &str) -> Client {
+    Client::builder()
+        .environment(Environment::custom(url, url).unwrap())
+        .token_source(std::sync::Arc::new(billing_api::StaticTokenSource::new(
+            "test-token",
+        )))
+        .retry(fast_retry())
+        .build()
+        .expect("client builds")
 }

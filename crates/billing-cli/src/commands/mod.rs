@@ -3,8 +3,12 @@
 //! where the output goes, and whether `--verbose` is on.
 
 pub mod completions;
+pub mod contracts;
+pub mod invoices;
+pub mod listing;
 pub mod login;
 pub mod overview;
+pub mod partner;
 pub mod profiles;
 pub mod usage;
 

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Context;
-use crate::connect::ConnectOptions;
+use crate::connect::{ConnectOptions, Session};
 use crate::exit::{Exit, Failure, exit_for, hint_for};
 use crate::format::TrustorOverview;
 
@@ -40,6 +40,15 @@ pub struct OverviewArgs {
     /// for a client-credentials token is 300).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rate: Option<u32>,
+
+    /// Every org that trusts this one (listed with the Organization Authorization API)
+    /// instead of --trustor.
+    #[arg(long, conflicts_with_all = ["trustors", "trustors_file"])]
+    pub all_trustors: bool,
+
+    /// With --all-trustors: include the orgs whose trust is disabled.
+    #[arg(long, requires = "all_trustors")]
+    pub include_disabled: bool,
 }
 
 /// Runs `overview`.
@@ -49,27 +58,14 @@ pub(crate) async fn run(ctx: &Context, args: OverviewArgs) -> Result<Exit, Failu
             max_rate: args.max_rate,
         })
         .await?;
-    let mut ids = args.trustors.clone();
-    if let Some(path) = &args.trustors_file {
-        ids.extend(read_trustors_file(path)?);
-    }
-    let mut seen = HashSet::new();
-    let mut ids: Vec<String> = ids
-        .into_iter()
-        .map(|id| id.trim().to_owned())
-        .filter(|id| !id.is_empty() && seen.insert(id.clone()))
-        .collect();
-    if ids.is_empty() {
-        match &session.sandbox {
-            Some(sandbox) => ids = sandbox.trustor_org_ids().to_vec(),
-            None => {
-                return Err(Failure::new(
-                    Exit::Usage,
-                    "overview needs at least one trustor org: --trustor ORG_ID or --trustors-file FILE",
-                ));
-            }
-        }
-    }
+    let ids = trustor_ids(
+        &session,
+        &args.trustors,
+        args.trustors_file.as_deref(),
+        args.all_trustors,
+        args.include_disabled,
+    )
+    .await?;
 
     let bar = if io::stderr().is_terminal() && !ctx.verbose && ids.len() > 1 {
         let bar = ProgressBar::new(ids.len() as u64);
@@ -148,6 +144,73 @@ pub(crate) async fn run(ctx: &Context, args: OverviewArgs) -> Result<Exit, Failu
     })
 }
 
+/// The trustor org ids a command is about: those given (`--trustor`, `--trustors-file`; trimmed,
+/// duplicates dropped, in order), or with `all` (or none given with `--sandbox`) every org that
+/// trusts this one.
+pub(crate) async fn trustor_ids(
+    session: &Session,
+    given: &[String],
+    file: Option<&Path>,
+    all: bool,
+    include_disabled: bool,
+) -> Result<Vec<String>, Failure> {
+    let mut ids = given.to_vec();
+    if let Some(path) = file {
+        ids.extend(read_trustors_file(path)?);
+    }
+    let mut seen = HashSet::new();
+    let ids: Vec<String> = ids
+        .into_iter()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty() && seen.insert(id.clone()))
+        .collect();
+    if !ids.is_empty() {
+        return Ok(ids);
+    }
+    if all || session.sandbox.is_some() {
+        return all_trustors(session, include_disabled).await;
+    }
+    Err(Failure::new(
+        Exit::Usage,
+        "no trustor orgs: --trustor ORG_ID, --trustors-file FILE or --all-trustors",
+    ))
+}
+
+/// Every org that trusts this one, from the Organization Authorization API (all pages).
+async fn all_trustors(session: &Session, include_disabled: bool) -> Result<Vec<String>, Failure> {
+    let trustors = session
+        .client
+        .trustors()
+        .page_size(billing_api::MAX_PAGE_SIZE)
+        .include_disabled(include_disabled)
+        .collect_all()
+        .await?;
+    let listed = trustors.len();
+    let mut seen = HashSet::new();
+    let ids: Vec<String> = trustors
+        .into_iter()
+        .filter_map(|t| t.id.or_else(|| t.organization.and_then(|o| o.id)))
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    if ids.len() < listed {
+        eprintln!(
+            "warning: {} of {listed} trustors listed had no org id or repeated one; they are skipped",
+            listed - ids.len()
+        );
+    }
+    if ids.is_empty() {
+        return Err(Failure::new(
+            Exit::Failure,
+            if include_disabled {
+                "no org trusts this one"
+            } else {
+                "no org trusts this one (or every trust is disabled: --include-disabled)"
+            },
+        ));
+    }
+    Ok(ids)
+}
+
 /// Trustor org ids from a file (or stdin for `-`): one per line, `#` starts a comment.
 fn read_trustors_file(path: &Path) -> Result<Vec<String>, Failure> {
     let cannot = |e: io::Error| {
@@ -172,7 +235,7 @@ fn read_trustors_file(path: &Path) -> Result<Vec<String>, Failure> {
     Ok(ids)
 }
 
-fn parse_concurrency(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_concurrency(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=256).contains(&n) => Ok(n),
         _ => Err("expected a number from 1 to 256".to_owned()),
