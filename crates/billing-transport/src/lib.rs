@@ -130,7 +130,7 @@ mod token;
 mod transport;
 
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
-pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
+pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, PlainHttpClient};
 pub use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
 pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
 pub use crate::oauth::{TokenForm, TokenReply, request_token};
