@@ -153,7 +153,7 @@ fn decode<T: DeserializeOwned>(
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(source) => {
-            let path = crate::error::failing_path::<T>(body);
+            let path = crate::decode_path::failing_path::<T>(body);
             Err(Error::Decode(Box::new(DecodeError {
                 operation,
                 status: response.status(),
