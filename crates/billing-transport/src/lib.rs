@@ -135,7 +135,7 @@ pub use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, Trace
 pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
 pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::proxy::Proxy;
-pub use crate::region::{Environment, Region, UnknownRegionError, is_loopback_host};
+pub use crate::region::{Environment, Region, UnknownRegionError, is_loopback_host, same_origin};
 pub use crate::retry::{
     DEFAULT_RETRY_AFTER_CAP, RetryBudget, RetryClassifier, RetryConfig, RetryContext, RetryDecision,
 };

@@ -325,6 +325,34 @@ pub(crate) fn join(base: &Uri, path_and_query: &str) -> Result<Uri, http::Error>
     Ok(Uri::from_parts(parts)?)
 }
 
+/// Whether two absolute URIs have the same origin: scheme and host (both case-insensitive) and
+/// port (the scheme's default when not written).
+///
+/// ```
+/// use billing_transport::same_origin;
+/// let api: http::Uri = "https://api.mypurecloud.com".parse().unwrap();
+/// assert!(same_origin(&"HTTPS://API.mypurecloud.com:443/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"https://api.mypurecloud.com:8443/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"http://api.mypurecloud.com/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"/x".parse().unwrap(), &api));
+/// ```
+pub fn same_origin(a: &Uri, b: &Uri) -> bool {
+    let port = |u: &Uri| {
+        u.port_u16().or(match u.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+            _ => None,
+        })
+    };
+    let scheme = |u: &Uri| u.scheme_str().map(str::to_ascii_lowercase);
+    scheme(a).is_some()
+        && scheme(a) == scheme(b)
+        && a.host()
+            .zip(b.host())
+            .is_some_and(|(x, y)| x.eq_ignore_ascii_case(y))
+        && port(a) == port(b)
+}
+
 /// Whether `host` is a loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`;
 /// brackets around an IPv6 address are allowed): the hosts plain HTTP is accepted for.
 pub fn is_loopback_host(host: &str) -> bool {
