@@ -326,10 +326,22 @@ fn checked_url(url: &str) -> Result<Uri, DownloadErrorKind> {
     }
 }
 
-/// The URL without its query and fragment: the query of a pre-signed URL is its signature.
+/// The URL without its query and fragment (the query of a pre-signed URL is its signature)
+/// and without a `user:password@`.
 fn location(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
-    url[..end].chars().take(200).collect()
+    let url = &url[..end];
+    let shown = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{host}{}", &rest[authority_end..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    };
+    shown.chars().take(200).collect()
 }
 
 fn fail(location: &str, kind: DownloadErrorKind, source: Option<BoxError>) -> Error {

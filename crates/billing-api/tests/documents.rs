@@ -166,6 +166,33 @@ async fn plain_http_is_refused_except_on_loopback() {
     assert!(entries(dir.path()).is_empty());
 }
 
+#[tokio::test]
+async fn a_failed_download_names_the_document_without_its_signature_or_user_info() {
+    let server = TestServer::start(|_, _| server::reply(403, "text/plain", "expired")).await;
+    let url = server.url().replace("http://", "http://reader:pa55w0rd@")
+        + "/documents/inv-1.pdf?X-Amz-Signature=s1gnatur3#frag";
+    let err = Downloader::new()
+        .to_writer(&url, &mut Vec::new())
+        .await
+        .unwrap_err();
+    let Error::Download(download) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        download.kind,
+        DownloadErrorKind::Status(http::StatusCode::FORBIDDEN)
+    );
+    assert_eq!(
+        download.location,
+        format!("{}/documents/inv-1.pdf", server.url())
+    );
+    let shown = format!("{err} {err:?}");
+    for secret in ["pa55w0rd", "s1gnatur3", "reader"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert_eq!(server.seen().len(), 1);
+}
+
 /// The document host `https://documents.billing.test`, reachable only through the proxy: the
 /// proxy tunnels to a TLS front (certificate from a CA made here) over `server`.
 struct BehindProxy {
