@@ -253,11 +253,13 @@ impl ClientBuilder {
         let secret = get(ENV_CLIENT_SECRET).ok_or_else(|| missing(Setting::ClientSecret))?;
         let environment = match (get(ENV_API_URL), get(ENV_LOGIN_URL)) {
             (Some(api), Some(login)) => {
-                Environment::custom(&api, &login).map_err(|e| match &e {
-                    BuildError::InvalidUrl { url, .. } if *url == login => {
+                Environment::custom(&api, &login).map_err(|e| {
+                    // The API URL alone is fine: then the login URL is the wrong one.
+                    if Environment::custom(&api, &api).is_ok() {
                         invalid(Setting::LoginUrl, e)
+                    } else {
+                        invalid(Setting::ApiUrl, e)
                     }
-                    _ => invalid(Setting::ApiUrl, e),
                 })?
             }
             (Some(api), None) => Environment::from_api_base_url(&api).map_err(|e| {

@@ -307,6 +307,17 @@ fn parse_base(url: &str) -> Result<Uri, BuildError> {
     if uri.query().is_some() {
         return Err(invalid("a base URL has no query"));
     }
+    if let Some((_, host)) = uri.authority().and_then(|a| a.as_str().rsplit_once('@')) {
+        // Credentials go through OAuth; a `user:password@` would only show in logs and errors,
+        // so the error does not quote it either.
+        return Err(BuildError::InvalidUrl {
+            url: format!(
+                "{}://[redacted]@{host}",
+                uri.scheme_str().unwrap_or_default()
+            ),
+            reason: "a base URL has no user:password@".to_owned(),
+        });
+    }
     Ok(uri)
 }
 
