@@ -108,7 +108,8 @@
 //! Plain HTTP carries credentials only to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`).
 //! HTTPS requests go through an `http://` proxy with `CONNECT` when [`Proxy`] says so (by
 //! default from `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY`, curl's rules); plain-HTTP destinations
-//! always go direct.
+//! always go direct. [`PlainHttpClient`] has the same connections for URLs outside the API (a
+//! pre-signed document URL), without auth, base URL or default headers.
 //!
 //! # Secrets
 //!
