@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use billing_transport::{
-    BoxError, BuildError, Certificate, ClientCredentials, Environment, Identity, Proxy, Region,
-    RetryConfig, TlsVersion, TokenSource, TransportBuilder,
+    BoxError, BuildError, Certificate, ClientCredentials, Environment, Identity, PlainHttpClient,
+    Proxy, Region, RetryConfig, TlsVersion, TokenSource, TransportBuilder,
 };
 use bytes::Bytes;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
+use crate::download::Downloader;
 use crate::error::{DecodeError, Error, ServiceError, Setting, correlation_id, excerpt};
 use crate::request::RequestBuilder;
 
@@ -79,6 +80,8 @@ pub struct Client {
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
     /// The API base URL, when the client built the transport (not with `with_service`).
     api_base: Option<http::Uri>,
+    /// Fetches documents from pre-signed URLs with the transport's connection settings.
+    documents: PlainHttpClient,
 }
 
 impl fmt::Debug for Client {
@@ -102,6 +105,13 @@ impl Client {
     /// [`Error::Config`] naming it.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
+    }
+
+    /// A [`Downloader`] for pre-signed document URLs with this client's proxy, TLS settings,
+    /// connect timeout and user agent, and none of its credentials or headers (the default cap
+    /// and timeout; change them on the downloader).
+    pub fn downloader(&self) -> Downloader {
+        Downloader::with_http_client(self.documents.clone())
     }
 
     /// The API base URL requests go to; `None` for a client given its own service.
@@ -143,7 +153,7 @@ fn decode<T: DeserializeOwned>(
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(source) => {
-            let path = crate::error::failing_path::<T>(body);
+            let path = crate::decode_path::failing_path::<T>(body);
             Err(Error::Decode(Box::new(DecodeError {
                 operation,
                 status: response.status(),
@@ -243,11 +253,13 @@ impl ClientBuilder {
         let secret = get(ENV_CLIENT_SECRET).ok_or_else(|| missing(Setting::ClientSecret))?;
         let environment = match (get(ENV_API_URL), get(ENV_LOGIN_URL)) {
             (Some(api), Some(login)) => {
-                Environment::custom(&api, &login).map_err(|e| match &e {
-                    BuildError::InvalidUrl { url, .. } if *url == login => {
+                Environment::custom(&api, &login).map_err(|e| {
+                    // The API URL alone is fine: then the login URL is the wrong one.
+                    if Environment::custom(&api, &api).is_ok() {
                         invalid(Setting::LoginUrl, e)
+                    } else {
+                        invalid(Setting::ApiUrl, e)
                     }
-                    _ => invalid(Setting::ApiUrl, e),
                 })?
             }
             (Some(api), None) => Environment::from_api_base_url(&api).map_err(|e| {
@@ -412,7 +424,15 @@ impl ClientBuilder {
     }
 
     /// Builds the client; fails naming the setting that is missing or invalid.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(mut self) -> Result<Client, Error> {
+        let config = |e: BuildError| Error::Config {
+            setting: Setting::of(&e),
+            reason: e.to_string(),
+        };
+        // One connection pool for the API and documents, built from the same settings.
+        let http = self.transport.build_http_client().map_err(config)?;
+        self.transport = self.transport.http_client(http);
+        let documents = self.transport.build_plain_http_client().map_err(config)?;
         let mut api_base = None;
         let mut service = match self.service {
             Some(service) => service,
@@ -425,10 +445,7 @@ impl ClientBuilder {
                             .into(),
                     });
                 }
-                let transport = self.transport.build().map_err(|e| Error::Config {
-                    setting: Setting::of(&e),
-                    reason: e.to_string(),
-                })?;
+                let transport = self.transport.build().map_err(config)?;
                 api_base = Some(transport.environment().api_base().clone());
                 BoxCloneSyncService::new(transport.map_err(BoxError::from))
             }
@@ -440,6 +457,7 @@ impl ClientBuilder {
             service,
             limiter: self.rate_limit.map(|r| Arc::new(r.limiter())),
             api_base,
+            documents,
         })
     }
 }

@@ -1,25 +1,20 @@
 //! Downloading a document (an invoice PDF) from the pre-signed URL the API answers with.
 //!
-//! The URL is on another host than the API and carries its own signature, so it is fetched by
-//! a plain HTTP client of its own: never through the client's stack, so no `Authorization`
-//! header (and no token) can reach that host. The body is streamed with bounded memory and
-//! refused past a size cap; a download to a path goes to a temporary file in the target's
-//! directory, renamed over the target only once the whole body is in, so after any failure
-//! nothing is at the target path.
+//! The URL is on another host than the API and carries its own signature, so it is fetched
+//! with the transport's [`PlainHttpClient`]: the same proxy and TLS settings as the API
+//! requests, but never through the client's stack, so no `Authorization` header (and no
+//! token) can reach that host. The body is streamed with bounded memory and refused past a
+//! size cap; a download to a path goes to a temporary file in the target's directory, renamed
+//! over the target only once the whole body is in, so after any failure nothing is at the
+//! target path.
 
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use billing_transport::headers::default_user_agent;
-use billing_transport::{BoxError, is_loopback_host};
-use bytes::Bytes;
-use http::{HeaderValue, Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Empty};
-use hyper_tls::HttpsConnector;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use billing_transport::{BoxError, PlainHttpClient, Transport, is_loopback_host};
+use http::{StatusCode, Uri};
+use http_body_util::BodyExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::Error;
@@ -29,8 +24,6 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How long a whole download may take when no timeout is set.
 pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
-
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What was downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +123,10 @@ impl std::error::Error for DownloadError {
 
 /// Downloads documents from pre-signed URLs, without credentials.
 ///
+/// [`Client::downloader`](crate::Client::downloader) hands out one with the client's proxy and
+/// TLS settings; [`Downloader::new`] uses the defaults (the proxy from `HTTPS_PROXY`/`NO_PROXY`,
+/// the system's trusted roots).
+///
 /// ```no_run
 /// # async fn demo(url: &str) -> Result<(), billing_api::Error> {
 /// use billing_api::Downloader;
@@ -143,9 +140,9 @@ impl std::error::Error for DownloadError {
 /// ```
 #[derive(Clone)]
 pub struct Downloader {
-    /// The HTTP client, or why the system's TLS could not be set up (reported by the first
-    /// download, so that making a downloader cannot fail).
-    http: Result<HyperClient<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
+    /// The HTTP client, or why it could not be set up (reported by the first download, so
+    /// that making a downloader cannot fail).
+    http: Result<PlainHttpClient, String>,
     max_bytes: u64,
     timeout: Duration,
 }
@@ -166,19 +163,23 @@ impl Default for Downloader {
 }
 
 impl Downloader {
-    /// A downloader with the default cap ([`DEFAULT_MAX_DOCUMENT_BYTES`]) and timeout
-    /// ([`DEFAULT_DOWNLOAD_TIMEOUT`]).
+    /// A downloader with the transport's default connection settings, the default cap
+    /// ([`DEFAULT_MAX_DOCUMENT_BYTES`]) and timeout ([`DEFAULT_DOWNLOAD_TIMEOUT`]).
     pub fn new() -> Downloader {
-        let http = native_tls::TlsConnector::new()
-            .map(|tls| {
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-                let connector =
-                    HttpsConnector::from((http, tokio_native_tls::TlsConnector::from(tls)));
-                HyperClient::builder(TokioExecutor::new()).build(connector)
-            })
-            .map_err(|e| format!("TLS could not be set up: {e}"));
+        let http = Transport::builder()
+            .build_plain_http_client()
+            .map_err(|e| format!("the HTTP client could not be set up: {e}"));
+        Downloader::from_result(http)
+    }
+
+    /// A downloader fetching through `http` (e.g. from
+    /// [`TransportBuilder::build_plain_http_client`](billing_transport::TransportBuilder::build_plain_http_client)),
+    /// with the default cap and timeout.
+    pub fn with_http_client(http: PlainHttpClient) -> Downloader {
+        Downloader::from_result(Ok(http))
+    }
+
+    fn from_result(http: Result<PlainHttpClient, String>) -> Downloader {
         Downloader {
             http,
             max_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
@@ -248,19 +249,12 @@ impl Downloader {
     {
         let failed = |kind, source: Option<BoxError>| fail(location, kind, source);
         let uri = checked_url(url).map_err(|kind| failed(kind, None))?;
-        let request = Request::get(uri)
-            .header(
-                http::header::USER_AGENT,
-                HeaderValue::from_static(default_user_agent()),
-            )
-            .body(Empty::new())
-            .map_err(|e| failed(DownloadErrorKind::InvalidUrl, Some(e.into())))?;
         let http = self
             .http
             .as_ref()
             .map_err(|e| failed(DownloadErrorKind::Connection, Some(e.clone().into())))?;
         let response = http
-            .request(request)
+            .get(uri)
             .await
             .map_err(|e| failed(DownloadErrorKind::Connection, Some(e.into())))?;
         if response.status() != StatusCode::OK {
@@ -332,10 +326,22 @@ fn checked_url(url: &str) -> Result<Uri, DownloadErrorKind> {
     }
 }
 
-/// The URL without its query and fragment: the query of a pre-signed URL is its signature.
+/// The URL without its query and fragment (the query of a pre-signed URL is its signature)
+/// and without a `user:password@`.
 fn location(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
-    url[..end].chars().take(200).collect()
+    let url = &url[..end];
+    let shown = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{host}{}", &rest[authority_end..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    };
+    shown.chars().take(200).collect()
 }
 
 fn fail(location: &str, kind: DownloadErrorKind, source: Option<BoxError>) -> Error {

@@ -346,20 +346,6 @@ impl std::error::Error for DecodeError {
     }
 }
 
-/// The JSON path of the value `T` failed to decode from, e.g. `usages[3].totalUsage`; `.` for
-/// a body that is not JSON at all. Called only after a decode failed, so it may be slow: the
-/// models read keys as raw bytes for speed, which path tracking cannot see, so the body is
-/// parsed into a `serde_json::Value` first and the path is tracked through that.
-pub(crate) fn failing_path<T: serde::de::DeserializeOwned>(body: &[u8]) -> String {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return ".".to_owned();
-    };
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Err(e) => e.path().to_string(),
-        Ok(_) => ".".to_owned(),
-    }
-}
-
 /// The `ININ-Correlation-Id` header, owned.
 pub(crate) fn correlation_id(headers: &http::HeaderMap) -> Option<String> {
     billing_transport::headers::correlation_id(headers).map(str::to_owned)

@@ -12,7 +12,7 @@ use billing_models::{
     BillingInvoice, BillingInvoiceItem, BillingInvoiceItemListing, BillingInvoiceListing,
 };
 
-use crate::download::{Document, Downloader};
+use crate::download::Document;
 use crate::operations::{
     GET_BILLING_CONTRACTS_INVOICE_LINES, GET_BILLING_CONTRACTS_INVOICES,
     GetBillingContractsInvoiceLinesQuery, GetBillingContractsInvoicesPaymentStatus,
@@ -57,15 +57,16 @@ impl Client {
     }
 
     /// Downloads an invoice's PDF to `path`: asks the API for the document's pre-signed URL,
-    /// then fetches it with a [`Downloader`] (default cap and timeout), which never sends this
-    /// client's credentials. After any failure nothing is at `path`.
+    /// then fetches it with [`Client::downloader`] (this client's proxy and TLS settings, the
+    /// default cap and timeout), which never sends this client's credentials. After any
+    /// failure nothing is at `path`.
     pub async fn download_invoice(
         &self,
         invoice_id: &str,
         path: impl AsRef<Path>,
     ) -> Result<Document, Error> {
         let url = self.invoice_document_url(invoice_id).await?;
-        Downloader::new().to_path(&url, path).await
+        self.downloader().to_path(&url, path).await
     }
 
     /// The pre-signed URL of an invoice's PDF.

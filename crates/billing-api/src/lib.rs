@@ -64,6 +64,7 @@
 
 mod client;
 mod contracts;
+mod decode_path;
 mod download;
 mod error;
 mod fanout;

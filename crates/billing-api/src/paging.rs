@@ -18,6 +18,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 
+use billing_transport::same_origin;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::Uri;
 use percent_encoding::percent_decode_str;
@@ -185,23 +186,6 @@ impl Route {
         }
         given.next().is_none()
     }
-}
-
-fn same_origin(uri: &Uri, base: &Uri) -> bool {
-    let port = |u: &Uri| {
-        u.port_u16().or(match u.scheme_str() {
-            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
-            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
-            _ => None,
-        })
-    };
-    let scheme = |u: &Uri| u.scheme_str().map(str::to_ascii_lowercase);
-    scheme(uri) == scheme(base)
-        && uri
-            .host()
-            .zip(base.host())
-            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-        && port(uri) == port(base)
 }
 
 /// A query parameter, percent-decoded (a `+` stays a `+`: these are URIs, not forms).

@@ -31,9 +31,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use base64::Engine as _;
+use billing_transport::layers::HttpClient;
 use billing_transport::{
     AccessToken, AuthError, DEFAULT_ATTEMPT_TIMEOUT, Environment, Proxy, StaticTokenSource,
-    TokenForm, request_token,
+    TokenForm, Transport, request_token,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -66,6 +67,7 @@ pub struct SignIn {
     timeout: Duration,
     exchange_timeout: Duration,
     proxy: Proxy,
+    http: Option<HttpClient>,
 }
 
 impl SignIn {
@@ -79,6 +81,7 @@ impl SignIn {
             timeout: DEFAULT_SIGN_IN_TIMEOUT,
             exchange_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             proxy: Proxy::from_env(),
+            http: None,
         }
     }
 
@@ -103,8 +106,17 @@ impl SignIn {
     }
 
     /// The proxy for the code exchange (default: `HTTPS_PROXY` and friends, as the transport).
+    /// Unused when an HTTP client is given with [`http_client`](Self::http_client).
     pub fn proxy(mut self, proxy: Proxy) -> SignIn {
         self.proxy = proxy;
+        self
+    }
+
+    /// Exchange the code through this HTTP client, e.g. the one the client will use
+    /// ([`TransportBuilder::build_http_client`](billing_transport::TransportBuilder::build_http_client)),
+    /// so the proxy, extra trusted roots, client identity and TLS floor are the same.
+    pub fn http_client(mut self, http: HttpClient) -> SignIn {
+        self.http = Some(http);
         self
     }
 
@@ -156,6 +168,7 @@ impl SignIn {
             timeout: self.timeout,
             exchange_timeout: self.exchange_timeout,
             proxy: self.proxy,
+            http: self.http,
         })
     }
 
@@ -238,6 +251,7 @@ pub struct PendingSignIn {
     timeout: Duration,
     exchange_timeout: Duration,
     proxy: Proxy,
+    http: Option<HttpClient>,
 }
 
 impl fmt::Debug for PendingSignIn {
@@ -285,11 +299,18 @@ impl PendingSignIn {
             ("client_id", self.client_id.as_str()),
             ("code_verifier", self.verifier.expose_secret()),
         ];
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => Transport::builder()
+                .proxy(self.proxy.clone())
+                .build_http_client()
+                .map_err(|e| SignInError::Exchange(AuthError::Other(e.into())))?,
+        };
         let obtained = Utc::now();
         let reply = request_token(
+            &http,
             &self.environment,
             TokenForm(&form),
-            self.proxy.clone(),
             self.exchange_timeout,
         )
         .await

@@ -58,6 +58,75 @@ async fn report_error_from_body(body: &'static str) -> Error {
         .unwrap_err()
 }
 
+/// The decode error of an invoice listing answering `body`.
+async fn invoices_error_from_body(body: String) -> Error {
+    let client = Client::builder()
+        .with_service(tower::service_fn(
+            move |_req: http::Request<bytes::Bytes>| {
+                let body = body.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(http::Response::new(bytes::Bytes::from(body)))
+                }
+            },
+        ))
+        .build()
+        .unwrap();
+    client
+        .get_billing_contracts_invoices(&Default::default())
+        .await
+        .unwrap_err()
+}
+
+/// The path of a decode error of an invoice listing whose second invoice has `field`.
+async fn invoices_decode_path(field: &str) -> String {
+    let body = format!(
+        r#"{{"entities":[{{"id":"inv-1","amount":12.50,"dateInvoiced":"2026-10-01"}},
+                         {{"id":"inv-2",{field},"currency":"EUR"}}],"pageSize":2}}"#
+    );
+    match invoices_error_from_body(body).await {
+        Error::Decode(decode) => decode.path,
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_exact_number_that_does_not_fit_is_named_by_its_json_path() {
+    // A 29th decimal place and a magnitude beyond a Decimal's: both decode as an f64, so only
+    // the typed decode itself finds them.
+    for amount in [
+        "0.00000000000000000000000000001",
+        "1e40",
+        "-79228162514264337593543950336",
+    ] {
+        assert_eq!(
+            invoices_decode_path(&format!(r#""amount":{amount}"#)).await,
+            "entities[1].amount",
+            "{amount}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_date_and_a_wrong_type_are_named_by_their_json_paths() {
+    assert_eq!(
+        invoices_decode_path(r#""dateInvoiced":"2026-13-01""#).await,
+        "entities[1].dateInvoiced"
+    );
+    assert_eq!(
+        invoices_decode_path(r#""amount":"12.50""#).await,
+        "entities[1].amount"
+    );
+    assert_eq!(
+        invoices_decode_path(r#""billToCustomer":{"name":7}"#).await,
+        "entities[1].billToCustomer.name"
+    );
+    // A key written with an escape is still named.
+    assert_eq!(
+        invoices_decode_path(r#""\u0061mount":true"#).await,
+        "entities[1].amount"
+    );
+}
+
 /// The one-line `Display` names the operation, status, message, code and correlation id.
 fn assert_readable(err: &Error, status: u16, code: &str) {
     let line = err.to_string();

@@ -1,6 +1,8 @@
 //! Browser sign-in against the sandbox, end to end. The test plays the browser: it asks the
 //! authorize URL without following the redirect, then brings the `Location` to the listener.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -250,4 +252,52 @@ async fn a_client_the_login_service_does_not_know_is_refused_at_the_login_page()
     // The browser never comes back: the wait ends with the timeout.
     let error = pending.finish().await.unwrap_err();
     assert!(matches!(error, SignInError::TimedOut { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_code_exchange_goes_through_the_http_client_it_is_given() {
+    // login.billing.test exists only behind the proxy, with a certificate from a CA made here:
+    // the exchange succeeds only with the client's proxy and trusted roots.
+    let sandbox = Sandbox::start().await.unwrap();
+    let pki = common::tls::Pki::new(&["login.billing.test"]);
+    let plain = sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let front = common::tls::TlsFront::start(&pki, plain).await;
+    let proxy = common::tls::ConnectProxy::start(front.addr).await;
+    let http = billing_api::TransportBuilder::default()
+        .proxy(billing_api::Proxy::https(proxy.url()))
+        .add_root_certificate(pki.ca())
+        .build_http_client()
+        .unwrap();
+    let environment =
+        Environment::custom("https://api.billing.test", "https://login.billing.test").unwrap();
+    let pending = SignIn::new(environment, DEFAULT_PKCE_CLIENT_ID)
+        .http_client(http)
+        .start()
+        .await
+        .unwrap();
+    // The test's browser reaches the login page directly, on the sandbox's own address.
+    let url = pending
+        .authorize_url()
+        .replace("https://login.billing.test", sandbox.base_url());
+    let finish = tokio::spawn(pending.finish());
+    let location = authorize(&url).await;
+    let (status, _, _) = get(&location).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let signed_in = finish.await.unwrap().unwrap();
+    assert!(!signed_in.access_token.expose().is_empty());
+    assert_eq!(
+        proxy.request_lines(),
+        ["CONNECT login.billing.test:443 HTTP/1.1"]
+    );
+    assert!(
+        sandbox
+            .requests()
+            .iter()
+            .any(|r| r.path() == "/oauth/token")
+    );
 }

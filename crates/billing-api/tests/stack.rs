@@ -195,3 +195,31 @@ fn building_without_credentials_names_them() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_url_with_a_password_names_its_setting_and_hides_the_password() {
+    for (api, login, wrong) in [
+        (
+            "https://me:pa55w0rd@api.private.example",
+            "https://login.private.example",
+            Setting::ApiUrl,
+        ),
+        (
+            "https://api.private.example",
+            "https://me:pa55w0rd@login.private.example",
+            Setting::LoginUrl,
+        ),
+    ] {
+        let result = ClientBuilder::from_env_vars([
+            ("GENESYSCLOUD_OAUTHCLIENT_ID", "id"),
+            ("GENESYSCLOUD_OAUTHCLIENT_SECRET", "secret"),
+            ("GENESYSCLOUD_API_URL", api),
+            ("GENESYSCLOUD_LOGIN_URL", login),
+        ]);
+        let Err(err @ Error::Config { setting, .. }) = &result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(*setting, wrong);
+        assert!(!format!("{err} {err:?}").contains("pa55w0rd"), "{err}");
+    }
+}

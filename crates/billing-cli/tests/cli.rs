@@ -2,21 +2,14 @@
 //! started here (so faults, credentials and the date can be set), every command and format,
 //! with snapshots of what it prints and checks of exit codes and secrets.
 
+mod common;
+
 use std::process::Output;
 
 use assert_cmd::Command;
 use billing_sandbox::{Fault, FaultRule, Sandbox, SandboxBuilder};
 use chrono::NaiveDate;
-
-/// Environment variables that would otherwise leak from the developer's shell into the runs.
-const ENV: [&str; 6] = [
-    "GENESYSCLOUD_OAUTHCLIENT_ID",
-    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-    "GENESYSCLOUD_REGION",
-    "GENESYSCLOUD_API_URL",
-    "GENESYSCLOUD_LOGIN_URL",
-    "RUST_LOG",
-];
+use common::bin;
 
 const SECRET: &str = "s3cr3t-never-print-7f9a";
 
@@ -63,15 +56,6 @@ impl Server {
     fn org(&self, i: usize) -> &str {
         &self.sandbox.trustor_org_ids()[i]
     }
-}
-
-fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-    for name in ENV {
-        cmd.env_remove(name);
-    }
-    cmd.timeout(std::time::Duration::from_secs(30));
-    cmd
 }
 
 const OCTOBER: [&str; 4] = ["--start", "2026-10-01", "--end", "2026-11-01"];
@@ -645,4 +629,28 @@ fn help_documents_exit_codes_and_hides_the_secret_from_the_environment() {
         let output = run(bin().args([command, "--help"]), 0);
         insta::assert_snapshot!(format!("help_{command}"), stdout(&output));
     }
+}
+
+#[test]
+fn the_binary_runs_with_a_temporary_home_and_none_of_the_shells_settings() {
+    let home = common::shared_home().display().to_string();
+    let output = bin().args(["profiles", "list"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    // gc's file is looked for in the temporary HOME only.
+    assert!(
+        text.contains(&format!("no configuration file at {home}/.gc/config.toml")),
+        "{text}"
+    );
+
+    let output = bin().args(["profiles", "show"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    // So is the saved sign-in, and no setting comes from the shell.
+    assert!(
+        text.contains(&format!("{home}/.cache/genesys-billing/")),
+        "{text}"
+    );
+    assert!(!text.contains("GENESYSCLOUD_"), "{text}");
 }

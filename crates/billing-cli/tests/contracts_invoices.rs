@@ -1,6 +1,8 @@
 //! `contracts` and `invoices` run as a user would, against a sandbox started here: every
 //! format (snapshots), paging flags, the PDF download, usage errors.
 
+mod common;
+
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -33,17 +35,7 @@ impl Server {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-        for name in [
-            "GENESYSCLOUD_OAUTHCLIENT_ID",
-            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-            "GENESYSCLOUD_REGION",
-            "GENESYSCLOUD_API_URL",
-            "GENESYSCLOUD_LOGIN_URL",
-            "RUST_LOG",
-        ] {
-            cmd.env_remove(name);
-        }
+        let mut cmd = common::bin();
         let base = self.sandbox.base_url();
         cmd.args(["--api-url", base, "--login-url", base])
             .args(["--client-id", self.sandbox.client_id()])
@@ -291,9 +283,7 @@ fn bad_paging_flags_and_dates_are_usage_errors() {
 
 #[test]
 fn the_in_process_sandbox_lists_invoices() {
-    let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-    let output = cmd
-        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
+    let output = common::bin()
         .args([
             "--sandbox",
             "invoices",

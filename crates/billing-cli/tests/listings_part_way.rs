@@ -2,11 +2,11 @@
 //! (the sandbox's faults cannot aim at a second page): what was fetched is printed, the error
 //! is on stderr, the exit code is not 0.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::Output;
-
-use assert_cmd::Command;
 
 const INVOICES: &str = "/api/v2/billing/contracts/invoices";
 
@@ -65,17 +65,7 @@ fn start() -> String {
 }
 
 fn invoices(url: &str, format: &str) -> Output {
-    let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-    for name in [
-        "GENESYSCLOUD_OAUTHCLIENT_ID",
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-        "GENESYSCLOUD_REGION",
-        "GENESYSCLOUD_API_URL",
-        "GENESYSCLOUD_LOGIN_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(name);
-    }
+    let mut cmd = common::bin();
     cmd.args(["--api-url", url, "--login-url", url])
         .args(["--client-id", "id", "--client-secret", "secret"])
         .args(["invoices", "list", "--format", format])
@@ -132,9 +122,7 @@ fn an_output_file_keeps_what_was_fetched() {
     let url = start();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("invoices.ndjson");
-    let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-    let output = cmd
-        .env_remove("GENESYSCLOUD_REGION")
+    let output = common::bin()
         .args(["--api-url", &url, "--login-url", &url])
         .args(["--client-id", "id", "--client-secret", "secret"])
         .args(["invoices", "list", "-o"])

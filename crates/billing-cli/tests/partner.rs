@@ -3,6 +3,7 @@
 //! and the HTML report rendered in headless Chromium.
 
 mod chromium;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -10,17 +11,8 @@ use std::process::Output;
 use assert_cmd::Command;
 use billing_sandbox::{Sandbox, SandboxBuilder};
 use chrono::NaiveDate;
+use common::bin;
 use serde_json::Value;
-
-/// Environment variables that would otherwise leak from the developer's shell into the runs.
-const ENV: [&str; 6] = [
-    "GENESYSCLOUD_OAUTHCLIENT_ID",
-    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-    "GENESYSCLOUD_REGION",
-    "GENESYSCLOUD_API_URL",
-    "GENESYSCLOUD_LOGIN_URL",
-    "RUST_LOG",
-];
 
 /// A sandbox on its own runtime, for the binary to talk to. Fields drop in order: the
 /// sandbox is told to stop before its runtime goes.
@@ -72,15 +64,6 @@ impl Server {
         cmd.args(extra);
         cmd
     }
-}
-
-fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-    for name in ENV {
-        cmd.env_remove(name);
-    }
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
 }
 
 fn run(cmd: &mut Command, code: i32) -> Output {

@@ -2,6 +2,8 @@
 //! temporary HOME, precedence, access tokens, browser sign-in against the sandbox (the test
 //! plays the browser), the saved token, log files, and shell completions.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -13,19 +15,6 @@ use billing_sandbox::{DEFAULT_PKCE_CLIENT_ID, Sandbox, SandboxBuilder};
 
 const SECRET: &str = "s3cr3t-in-a-profile-51d2";
 const OCTOBER: [&str; 4] = ["--start", "2026-10-01", "--end", "2026-11-01"];
-
-/// Variables of the developer's shell that would change what the binary does.
-const ENV: [&str; 9] = [
-    "GENESYSCLOUD_OAUTHCLIENT_ID",
-    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-    "GENESYSCLOUD_REGION",
-    "GENESYSCLOUD_API_URL",
-    "GENESYSCLOUD_LOGIN_URL",
-    "GENESYSCLOUD_ACCESS_TOKEN",
-    "GENESYSCLOUD_PROFILE",
-    "XDG_CACHE_HOME",
-    "RUST_LOG",
-];
 
 /// A sandbox on its own runtime (the binary runs in another process).
 struct Server {
@@ -105,12 +94,8 @@ impl Home {
     }
 
     fn bin(&self) -> Command {
-        let mut cmd = Command::cargo_bin("genesys-billing").unwrap();
-        for name in ENV {
-            cmd.env_remove(name);
-        }
-        cmd.env("HOME", self.path())
-            .timeout(Duration::from_secs(30));
+        let mut cmd = common::bin_in(self.path());
+        cmd.timeout(Duration::from_secs(30));
         cmd
     }
 }
@@ -381,11 +366,8 @@ fn get(url: &str) -> (u16, Option<String>) {
 /// `browse(authorize_url)`.
 fn login(home: &Home, args: &[&str], login_args: &[&str], browse: impl FnOnce(&str)) -> Output {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("genesys-billing"));
-    for name in ENV {
-        cmd.env_remove(name);
-    }
+    common::isolate(&mut cmd, home.path());
     let mut child = cmd
-        .env("HOME", home.path())
         .args(args)
         .args(["login", "--no-browser"])
         .args(login_args)

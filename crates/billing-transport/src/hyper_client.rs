@@ -7,9 +7,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH};
-use http::{Request, Response};
+use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, USER_AGENT};
+use http::{HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -120,6 +121,70 @@ impl HttpClient {
     /// Send one request and buffer its response.
     pub async fn send(&self, req: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
         self.clone().oneshot(req).await
+    }
+
+    /// The same connections (pool, proxy, TLS, connect timeout) for plain `GET`s that carry
+    /// nothing but `user_agent`.
+    pub(crate) fn plain(&self, user_agent: HeaderValue) -> PlainHttpClient {
+        PlainHttpClient {
+            client: self.client.get_ref().clone(),
+            user_agent,
+            connect_timeout: self.connect_timeout,
+        }
+    }
+}
+
+/// An HTTP client for URLs outside the API (a pre-signed document URL): the transport's
+/// connection settings — proxy, trusted roots, client identity, minimum TLS version, connect
+/// timeout — and its `User-Agent`, and nothing else. It sends `GET` requests that carry no
+/// other header, so no `Authorization` header, base URL or default header of the transport can
+/// reach another host; answers are not buffered, capped, decompressed or retried, and
+/// redirects are not followed: the caller streams the body with its own limits.
+///
+/// Made by [`TransportBuilder::build_plain_http_client`](crate::TransportBuilder::build_plain_http_client).
+/// Cloning is cheap and clones share the connection pool.
+#[derive(Clone)]
+pub struct PlainHttpClient {
+    client: Hyper,
+    user_agent: HeaderValue,
+    connect_timeout: Duration,
+}
+
+impl fmt::Debug for PlainHttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlainHttpClient")
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlainHttpClient {
+    /// `GET uri` (absolute), answering as soon as the response head is in; the body streams.
+    /// Connection failures are typed as the transport's ([`TransportError::Connect`],
+    /// [`TransportError::Tls`], a connect [`TransportError::Timeout`]), naming the host only.
+    pub async fn get(&self, uri: Uri) -> Result<Response<Incoming>, TransportError> {
+        let Some(authority) = uri.authority().filter(|_| uri.scheme().is_some()) else {
+            return Err(TransportError::InvalidRequest {
+                reason: format!("URI `{}` is not absolute", uri.path()),
+            });
+        };
+        let host = authority
+            .as_str()
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let request = Request::get(uri)
+            .header(USER_AGENT, self.user_agent.clone())
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| TransportError::InvalidRequest {
+                reason: e.to_string(),
+            })?;
+        self.client
+            .request(request)
+            .await
+            .map_err(|e| map_client_error(e, host, self.connect_timeout))
     }
 }
 

@@ -108,7 +108,8 @@
 //! Plain HTTP carries credentials only to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`).
 //! HTTPS requests go through an `http://` proxy with `CONNECT` when [`Proxy`] says so (by
 //! default from `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY`, curl's rules); plain-HTTP destinations
-//! always go direct.
+//! always go direct. [`PlainHttpClient`] has the same connections for URLs outside the API (a
+//! pre-signed document URL), without auth, base URL or default headers.
 //!
 //! # Secrets
 //!
@@ -130,12 +131,12 @@ mod token;
 mod transport;
 
 pub use crate::error::{AuthError, BoxError, BuildError, TimeoutKind, TransportError};
-pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES};
+pub use crate::hyper_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, PlainHttpClient};
 pub use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
 pub use crate::meta::{Attempts, RequestMeta, is_idempotent};
 pub use crate::oauth::{TokenForm, TokenReply, request_token};
 pub use crate::proxy::Proxy;
-pub use crate::region::{Environment, Region, UnknownRegionError, is_loopback_host};
+pub use crate::region::{Environment, Region, UnknownRegionError, is_loopback_host, same_origin};
 pub use crate::retry::{
     DEFAULT_RETRY_AFTER_CAP, RetryBudget, RetryClassifier, RetryConfig, RetryContext, RetryDecision,
 };

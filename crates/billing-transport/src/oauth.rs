@@ -10,8 +10,7 @@ use http::{HeaderValue, Method, Request, Response};
 
 use crate::error::{AuthError, TimeoutKind, TransportError};
 use crate::headers::{default_user_agent, retry_after};
-use crate::hyper_client::HttpSettings;
-use crate::proxy::Proxy;
+use crate::hyper_client::HttpClient;
 use crate::region::{Environment, credentials_allowed};
 use crate::token::AccessToken;
 
@@ -122,14 +121,17 @@ impl fmt::Debug for TokenForm<'_> {
 
 /// Posts `form` (`application/x-www-form-urlencoded`, no client authentication: a public
 /// client's grant, e.g. `grant_type=authorization_code` with a PKCE verifier) to
-/// `environment`'s token endpoint once, through `proxy` for HTTPS, and reads the answer.
+/// `environment`'s token endpoint once, through `http` (e.g. from
+/// [`TransportBuilder::build_http_client`](crate::TransportBuilder::build_http_client), so
+/// the proxy, trusted roots, client identity and TLS floor are the transport's), and reads the
+/// answer.
 ///
 /// Not retried: an authorization code is single-use, so a second try could only fail. Refused
 /// before anything is sent when the token URL is plain HTTP to a non-loopback host.
 pub async fn request_token(
+    http: &HttpClient,
     environment: &Environment,
     form: TokenForm<'_>,
-    proxy: Proxy,
     timeout: Duration,
 ) -> Result<TokenReply, AuthError> {
     let token_url = environment.token_url();
@@ -146,12 +148,6 @@ pub async fn request_token(
         .header(USER_AGENT, HeaderValue::from_static(default_user_agent()))
         .body(Bytes::from(body))
         .map_err(|e| AuthError::Other(e.into()))?;
-    let http = HttpSettings {
-        proxy,
-        ..HttpSettings::default()
-    }
-    .build()
-    .map_err(|e| AuthError::Other(e.into()))?;
     let response = match tokio::time::timeout(timeout, http.send(request)).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => return Err(AuthError::TokenRequest(Box::new(error))),
@@ -229,9 +225,9 @@ mod tests {
             Environment::custom("http://api.example.com", "http://login.example.com").unwrap();
         let form = [("code", "c0de")];
         let error = request_token(
+            &HttpClient::new().unwrap(),
             &environment,
             TokenForm(&form),
-            Proxy::none(),
             Duration::from_secs(1),
         )
         .await

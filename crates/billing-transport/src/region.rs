@@ -307,6 +307,17 @@ fn parse_base(url: &str) -> Result<Uri, BuildError> {
     if uri.query().is_some() {
         return Err(invalid("a base URL has no query"));
     }
+    if let Some((_, host)) = uri.authority().and_then(|a| a.as_str().rsplit_once('@')) {
+        // Credentials go through OAuth; a `user:password@` would only show in logs and errors,
+        // so the error does not quote it either.
+        return Err(BuildError::InvalidUrl {
+            url: format!(
+                "{}://[redacted]@{host}",
+                uri.scheme_str().unwrap_or_default()
+            ),
+            reason: "a base URL has no user:password@".to_owned(),
+        });
+    }
     Ok(uri)
 }
 
@@ -323,6 +334,34 @@ pub(crate) fn join(base: &Uri, path_and_query: &str) -> Result<Uri, http::Error>
     parts.authority = base.authority().cloned();
     parts.path_and_query = Some(format!("{prefix}{rel}").parse()?);
     Ok(Uri::from_parts(parts)?)
+}
+
+/// Whether two absolute URIs have the same origin: scheme and host (both case-insensitive) and
+/// port (the scheme's default when not written).
+///
+/// ```
+/// use billing_transport::same_origin;
+/// let api: http::Uri = "https://api.mypurecloud.com".parse().unwrap();
+/// assert!(same_origin(&"HTTPS://API.mypurecloud.com:443/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"https://api.mypurecloud.com:8443/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"http://api.mypurecloud.com/x".parse().unwrap(), &api));
+/// assert!(!same_origin(&"/x".parse().unwrap(), &api));
+/// ```
+pub fn same_origin(a: &Uri, b: &Uri) -> bool {
+    let port = |u: &Uri| {
+        u.port_u16().or(match u.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+            _ => None,
+        })
+    };
+    let scheme = |u: &Uri| u.scheme_str().map(str::to_ascii_lowercase);
+    scheme(a).is_some()
+        && scheme(a) == scheme(b)
+        && a.host()
+            .zip(b.host())
+            .is_some_and(|(x, y)| x.eq_ignore_ascii_case(y))
+        && port(a) == port(b)
 }
 
 /// Whether `host` is a loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`;

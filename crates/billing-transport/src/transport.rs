@@ -15,7 +15,7 @@ use tower_http::set_header::SetRequestHeaderLayer;
 
 use crate::error::{BuildError, TransportError};
 use crate::headers::default_user_agent;
-use crate::hyper_client::{HttpClient, HttpSettings};
+use crate::hyper_client::{HttpClient, HttpSettings, PlainHttpClient};
 use crate::layers::{AuthLayer, BaseUrlLayer, RetryLayer, TimeoutLayer, TraceLayer};
 use crate::proxy::Proxy;
 use crate::region::{Environment, Region, credentials_allowed};
@@ -319,6 +319,22 @@ impl TransportBuilder {
         }
     }
 
+    /// An HTTP client for URLs outside the API (a pre-signed document URL) with this builder's
+    /// connection settings and user agent, and without authentication, base URL or default
+    /// headers: see [`PlainHttpClient`]. It shares the connection pool of the client given to
+    /// [`http_client`](Self::http_client), if any.
+    pub fn build_plain_http_client(&self) -> Result<PlainHttpClient, BuildError> {
+        Ok(self.build_http_client()?.plain(self.user_agent()?))
+    }
+
+    fn user_agent(&self) -> Result<HeaderValue, BuildError> {
+        match &self.user_agent_suffix {
+            Some(suffix) => HeaderValue::try_from(format!("{} {suffix}", default_user_agent()))
+                .map_err(|_| BuildError::InvalidHeader { name: "user-agent" }),
+            None => Ok(HeaderValue::from_static(default_user_agent())),
+        }
+    }
+
     /// Add a layer around the whole stack: it sees each operation once, before tracing, retries
     /// and auth. Layers added later wrap those added earlier.
     pub fn layer<L>(mut self, layer: L) -> Self
@@ -354,11 +370,7 @@ impl TransportBuilder {
     /// Assemble the stack: [outer layers] → trace → operation timeout → retry → attempt timeout
     /// → [attempt layers] → auth → base URL and default headers → HTTP client.
     pub fn build(self) -> Result<Transport, BuildError> {
-        let user_agent = match &self.user_agent_suffix {
-            Some(suffix) => HeaderValue::try_from(format!("{} {suffix}", default_user_agent()))
-                .map_err(|_| BuildError::InvalidHeader { name: "user-agent" })?,
-            None => HeaderValue::from_static(default_user_agent()),
-        };
+        let user_agent = self.user_agent()?;
         let http = self.build_http_client()?;
         let environment = self.environment;
         let source: Option<Arc<dyn TokenSource>> = match self.auth {

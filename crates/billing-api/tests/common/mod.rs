@@ -29,6 +29,7 @@ pub async fn start(builder: SandboxBuilder) -> (Sandbox, Client) {
 }
 
 pub mod server;
+pub mod tls;
 
 /// A client of a test server, with a fixed token and fast retries.
 pub fn client_for(url: &str) -> Client {

@@ -21,6 +21,8 @@ pub struct Seen {
     pub uri: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
 }
 
 impl Seen {
@@ -93,6 +95,10 @@ impl TestServer {
                                 .headers()
                                 .get(http::header::AUTHORIZATION)
                                 .map(|v| v.to_str().unwrap_or("<binary>").to_owned()),
+                            user_agent: request
+                                .headers()
+                                .get(http::header::USER_AGENT)
+                                .map(|v| v.to_str().unwrap_or("<binary>").to_owned()),
                         };
                         let index = {
                             let mut seen = seen.lock().unwrap();
@@ -121,6 +127,11 @@ impl TestServer {
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
     }
 
     /// Every request so far.

@@ -8,10 +8,12 @@ use tower::{Layer, Service};
 
 use super::ResponseFuture;
 use crate::error::TransportError;
-use crate::region::join;
+use crate::region::{join, same_origin};
 
 /// Layer resolving relative URIs (`/api/v2/…?…`) against a base URL (which may carry a path
-/// prefix). Absolute URIs pass through unchanged.
+/// prefix). An absolute URI passes unchanged when it is on the base's origin and is refused
+/// with [`TransportError::InvalidRequest`] otherwise: the `Authorization` header the auth
+/// layer above has added must not reach another host.
 #[derive(Debug, Clone)]
 pub struct BaseUrlLayer {
     base: Uri,
@@ -56,7 +58,19 @@ where
     }
 
     fn call(&mut self, mut req: Request<Bytes>) -> Self::Future {
-        if req.uri().scheme().is_none() {
+        if req.uri().scheme().is_some() {
+            // Auth sits above this layer: an absolute URI elsewhere would carry the token there.
+            if !same_origin(req.uri(), &self.base) {
+                let error = TransportError::InvalidRequest {
+                    reason: format!(
+                        "`{}://{}` is not the API host; requests are sent to the API base URL only",
+                        req.uri().scheme_str().unwrap_or_default(),
+                        req.uri().host().unwrap_or_default()
+                    ),
+                };
+                return Box::pin(std::future::ready(Err(error)));
+            }
+        } else {
             let relative = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
             match join(&self.base, relative) {
                 Ok(uri) => *req.uri_mut() = uri,

@@ -284,3 +284,39 @@ async fn credentials_are_never_sent_over_plain_http_to_a_remote_host() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn an_absolute_uri_on_another_host_is_refused_and_never_sees_the_token() {
+    let api = Server::start(|req| match req.uri.path() {
+        TOKEN_PATH => token_reply("api-only-token", 3600),
+        _ => respond(200, OK_BODY),
+    })
+    .await;
+    // Another loopback server: another port is another origin.
+    let elsewhere = Server::start(|_| respond(200, OK_BODY)).await;
+    let transport = builder(&api).build().unwrap();
+
+    let err = transport
+        .send(get(&format!("{}{API_PATH}", elsewhere.url())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TransportError::InvalidRequest { reason } if reason.contains("not the API host")),
+        "{err:?}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing reached the other host"
+    );
+
+    // An absolute URI on the API's own origin is sent, with the token.
+    let response = transport
+        .send(get(&format!("{}{API_PATH}", api.url())))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let sent = api.requests();
+    let last = sent.last().unwrap();
+    assert_eq!(last.uri.path(), API_PATH);
+    assert_eq!(last.bearer().as_deref(), Some("api-only-token"));
+}

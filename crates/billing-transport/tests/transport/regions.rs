@@ -118,3 +118,29 @@ fn a_custom_pair_of_base_urls() {
         );
     }
 }
+
+#[test]
+fn a_base_url_with_a_user_and_password_is_refused_without_quoting_them() {
+    for (api, login) in [
+        (
+            "https://me:pa55w0rd@api.private.example",
+            "https://login.private.example",
+        ),
+        (
+            "https://api.private.example",
+            "https://me:pa55w0rd@login.private.example/x",
+        ),
+    ] {
+        let err = Environment::custom(api, login).unwrap_err();
+        assert!(matches!(err, BuildError::InvalidUrl { .. }), "{err:?}");
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("user:password@"), "{shown}");
+        assert!(
+            !shown.contains("pa55w0rd") && !shown.contains("me:"),
+            "{shown}"
+        );
+    }
+    let err =
+        Environment::from_api_base_url("https://me:pa55w0rd@api.private.example").unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("pa55w0rd"));
+}
