@@ -8,33 +8,41 @@
 //! The table below is the source of `docs/reliability.md`'s matrix: `matrix_doc_is_current`
 //! fails when the two differ (`UPDATE_RELIABILITY_DOC=1` rewrites the doc's table).
 //!
-//! Every case gets its own sandbox and client, and all cases run at once, each inside a
+//! Every case gets its own sandbox and client, and up to 66 cases run at once, each inside a
 //! `tokio::time::timeout`, so a hang is a failure and not a stuck CI job. The clock is real:
 //! the sandbox's timers and token expiry use `std::time`, so a paused tokio clock would
-//! fire timeouts while real sockets are still working.
+//! fire timeouts while real sockets are still working. The one row whose request count
+//! depends on how fast the machine is (the operation timeout) is judged from the attempts'
+//! recorded times instead (see `check_attempts`).
 
+use std::future::Future;
 use std::ops::RangeInclusive;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use billing_api::models::{
     BillingContractStatus, BillingUsageReportStatus, TrusteeBillingOverviewSubscriptionType,
 };
+use billing_api::transport::BoxTransportService;
 use billing_api::{Client, ClientBuilder, Error, Page, PageStream, RetryConfig};
 use billing_sandbox::{
     Fault, FaultRule, Sandbox, UNKNOWN_CONTRACT_STATUS, UNKNOWN_REPORT_STATUS,
     UNKNOWN_SUBSCRIPTION_TYPE,
 };
 use billing_transport::{AuthError, TimeoutKind, TransportError};
+use bytes::Bytes;
 use chrono::{NaiveDate, TimeZone, Utc};
 use futures_util::StreamExt;
 use tokio::time::Instant;
+use tower::{Layer, Service};
 
 /// Retries with the real shape (4 attempts, exponential backoff, full jitter) but short waits.
 fn fast_retry() -> RetryConfig {
     RetryConfig::default()
         .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
+        .max_backoff(MAX_BACKOFF)
 }
 
 /// The attempt timeout of the delay cases; the sandbox delays by `DELAY`.
@@ -199,11 +207,20 @@ struct Case {
     token: RangeInclusive<usize>,
     /// Elapsed time of the call.
     time: (Duration, Duration),
+    /// Whether the API requests are checked against the attempts the client made and when
+    /// (see [`check_attempts`]) rather than against `api`, which then shows what an idle
+    /// machine gives.
+    timed_attempts: bool,
 }
 
 impl Case {
     fn on_token_endpoint(&self) -> bool {
         self.rules.iter().all(|r| r.prefix() == Some("/oauth/"))
+    }
+
+    fn with_timed_attempts(mut self) -> Case {
+        self.timed_attempts = true;
+        self
     }
 }
 
@@ -229,6 +246,8 @@ fn short_attempts(c: ClientBuilder) -> ClientBuilder {
 
 /// The operation timeout of the operation-timeout case.
 const OPERATION: Duration = Duration::from_millis(700);
+/// The longest backoff of [`fast_retry`].
+const MAX_BACKOFF: Duration = Duration::from_millis(20);
 
 fn short_operation(c: ClientBuilder) -> ClientBuilder {
     c.attempt_timeout(ATTEMPT).operation_timeout(OPERATION)
@@ -259,6 +278,7 @@ fn cases() -> Vec<Case> {
         api,
         token,
         time,
+        timed_attempts: false,
     };
     let too_many = |secs| Fault::TooManyRequests {
         retry_after_secs: secs,
@@ -283,7 +303,7 @@ fn cases() -> Vec<Case> {
         c("504, every attempt", vec![api(Fault::GatewayTimeout, always)], same, Service(504, None), 4..=4, 1..=1, QUICK),
         c("delay 1.5 s past a 300 ms attempt timeout, once", vec![api(Fault::Delay(DELAY), once)], short_attempts, Recovered, 2..=2, 1..=1, (ATTEMPT, ms(2_500))),
         c("delay 1.5 s past a 300 ms attempt timeout, every attempt", vec![api(Fault::Delay(DELAY), always)], short_attempts, Timeout(TimeoutKind::Attempt), 4..=4, 1..=1, (ATTEMPT * 4, ms(4_000))),
-        c("delay 1.5 s, attempts 300 ms, operation timeout 700 ms", vec![api(Fault::Delay(DELAY), always)], short_operation, Timeout(TimeoutKind::Operation), 2..=3, 1..=1, (OPERATION, ms(2_500))),
+        c("delay 1.5 s, attempts 300 ms, operation timeout 700 ms", vec![api(Fault::Delay(DELAY), always)], short_operation, Timeout(TimeoutKind::Operation), 2..=3, 1..=1, (OPERATION, ms(2_500))).with_timed_attempts(),
         c("connection reset, once", vec![api(Fault::ConnectionReset, once)], same, Recovered, 2..=2, 1..=1, QUICK),
         c("connection reset, every attempt", vec![api(Fault::ConnectionReset, always)], same, Io, 4..=4, 1..=1, QUICK),
         c("truncated body, once", vec![api(Fault::TruncatedBody, once)], same, Recovered, 2..=2, 1..=1, QUICK),
@@ -653,10 +673,159 @@ fn check_walk(op: Op, case: &Case, reference: &Reference, walked: &Walked) -> Re
     Ok(())
 }
 
-/// A sandbox and a client for one case.
+/// When each attempt the client made (below retries, above auth) started and ended: done,
+/// failed, or dropped by a timeout.
+#[derive(Debug, Clone, Default)]
+struct AttemptLog(Arc<Mutex<Vec<Span>>>);
+
+/// An attempt's start, and its end once it has one.
+type Span = (Instant, Option<Instant>);
+
+impl AttemptLog {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Span>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The attempts started at or after `from`, with their ends (now, for one still running).
+    fn since(&self, from: Instant) -> Vec<(Instant, Instant)> {
+        let now = Instant::now();
+        self.lock()
+            .iter()
+            .filter(|(start, _)| *start >= from)
+            .map(|&(start, end)| (start, end.unwrap_or(now)))
+            .collect()
+    }
+}
+
+impl<S> Layer<S> for AttemptLog {
+    type Service = Logged<S>;
+
+    fn layer(&self, inner: S) -> Logged<S> {
+        Logged {
+            inner,
+            log: self.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Logged<S> {
+    inner: S,
+    log: AttemptLog,
+}
+
+/// Writes an attempt's end when its future completes or is dropped.
+struct Ended {
+    log: AttemptLog,
+    index: usize,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(entry) = self.log.lock().get_mut(self.index) {
+            entry.1 = Some(Instant::now());
+        }
+    }
+}
+
+type Attempt = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportError>> + Send>>;
+
+impl Service<http::Request<Bytes>> for Logged<BoxTransportService> {
+    type Response = http::Response<Bytes>;
+    type Error = TransportError;
+    type Future = Attempt;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Bytes>) -> Attempt {
+        let ended = {
+            let mut log = self.log.lock();
+            log.push((Instant::now(), None));
+            Ended {
+                log: self.log.clone(),
+                index: log.len() - 1,
+            }
+        };
+        let attempt = self.inner.call(request);
+        Box::pin(async move {
+            let _ended = ended;
+            attempt.await
+        })
+    }
+}
+
+/// Timer deadlines are kept in whole milliseconds: room for rounding twice.
+const TIMER_GRAIN: Duration = Duration::from_millis(2);
+
+/// The operation-timeout case, judged by what happened instead of by when it should have
+/// happened. On a loaded machine the first attempt may start late (it fetches the token
+/// first) and the second may still be on its way to the sandbox when the call returns, so a
+/// fixed count of requests would fail for reasons that are not the client's. What must hold,
+/// whenever the attempts ran:
+///
+/// * attempts run one after another, and each but the last was ended by its own timeout,
+///   never sooner (the attempt timeout sits inside the retry loop);
+/// * when an attempt timed out with room for the backoff before the operation's deadline, a
+///   retry followed (the retry loop goes on until the operation timeout stops it); the
+///   outcome, checked apart, says it was the operation timeout that ended the call;
+/// * the sandbox saw every attempt the client made, once it has read what was sent; only the
+///   last, cut by the operation's deadline, may have been cut before its request was written.
+///
+/// `armed` is when the faults were armed: the operation started no earlier, so its deadline is
+/// no earlier than `armed + OPERATION`.
+fn check_attempts(
+    attempts: &[(Instant, Instant)],
+    armed: Instant,
+    seen: usize,
+) -> Result<(), String> {
+    let deadline = armed + OPERATION;
+    let Some((&(_, last_end), _)) = attempts.split_last() else {
+        return Err("the client made no attempt".into());
+    };
+    for (n, pair) in attempts.windows(2).enumerate() {
+        let ((start, end), (next_start, _)) = (pair[0], pair[1]);
+        if end - start < ATTEMPT {
+            return Err(format!(
+                "attempt {} ended after {:?}, before its {ATTEMPT:?} timeout",
+                n + 1,
+                end - start
+            ));
+        }
+        if next_start < end {
+            return Err(format!(
+                "attempt {} started before attempt {} ended",
+                n + 2,
+                n + 1
+            ));
+        }
+    }
+    if last_end + MAX_BACKOFF + TIMER_GRAIN < deadline {
+        return Err(format!(
+            "the last of {} attempts ended {:?} before the operation's deadline, with room \
+             for a retry, and none followed",
+            attempts.len(),
+            deadline - last_end
+        ));
+    }
+    let made = attempts.len();
+    let cut_unsent = seen + 1 == made && last_end >= deadline;
+    if seen != made && !cut_unsent {
+        return Err(format!(
+            "the client made {made} attempts, the sandbox saw {seen}"
+        ));
+    }
+    Ok(())
+}
+
+/// A sandbox and a client for one case, the client logging its attempts.
 struct Prepared {
     sandbox: Sandbox,
     client: Client,
+    attempts: AttemptLog,
 }
 
 /// Starts a sandbox of the case's own and builds its client over `http` (the case's HTTP
@@ -664,19 +833,30 @@ struct Prepared {
 /// work that would otherwise stall the other cases' calls on the same worker thread.
 async fn prepare(case: &Case, http: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Prepared {
     let sandbox = sandbox().await;
+    let attempts = AttemptLog::default();
+    let log = attempts.clone();
     let builder = ClientBuilder::from_env_vars(sandbox.client_env())
         .unwrap()
         .retry(fast_retry())
         .attempt_timeout(Duration::from_secs(5))
-        .operation_timeout(Duration::from_secs(10));
+        .operation_timeout(Duration::from_secs(10))
+        .transport(move |t| t.attempt_layer(log));
     let client = http((case.client)(builder)).build().expect("client builds");
-    Prepared { sandbox, client }
+    Prepared {
+        sandbox,
+        client,
+        attempts,
+    }
 }
 
 /// Arms the faults (for a walk on the API, after its first page), makes the call and checks
 /// outcome, items, request counts and time.
 async fn run(case: &Case, op: Op, prepared: Prepared, reference: &Reference) -> Result<(), String> {
-    let Prepared { sandbox, client } = prepared;
+    let Prepared {
+        sandbox,
+        client,
+        attempts,
+    } = prepared;
     let mut armer = Armer {
         sandbox: &sandbox,
         rules: &case.rules,
@@ -690,6 +870,7 @@ async fn run(case: &Case, op: Op, prepared: Prepared, reference: &Reference) -> 
         .await
         .map_err(|_| format!("no outcome after {HANG:?}: the call hung"))?;
     let elapsed = started.elapsed();
+    let (armed_at, api_before) = armer.armed.unwrap_or((started, 0));
     let mut problems = Vec::new();
     if let Err(e) = check(op.expect(case.expect), &got) {
         problems.push(e);
@@ -699,8 +880,19 @@ async fn run(case: &Case, op: Op, prepared: Prepared, reference: &Reference) -> 
     {
         problems.push(e);
     }
-    let api = api_requests(&sandbox);
-    if !op.api(case).contains(&api) {
+    let mut api = api_requests(&sandbox);
+    if case.timed_attempts {
+        let made = attempts.since(armed_at);
+        // A request the client wrote just before the deadline may still be on its way in.
+        let settle = Instant::now() + Duration::from_secs(2);
+        while api - api_before < made.len() && Instant::now() < settle {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            api = api_requests(&sandbox);
+        }
+        if let Err(e) = check_attempts(&made, armed_at, api - api_before) {
+            problems.push(e);
+        }
+    } else if !op.api(case).contains(&api) {
         problems.push(format!(
             "expected {:?} API requests, saw {api}",
             op.api(case)
