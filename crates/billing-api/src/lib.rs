@@ -6,9 +6,16 @@
 //! |---|---|
 //! | make a client from `GENESYSCLOUD_*` variables | [`Client::from_env`] |
 //! | set region, credentials, timeouts, retries, TLS, proxy, rate limit, layers | [`Client::builder`] → [`ClientBuilder`] |
+//! | use gc's `~/.gc/config.toml` profiles | [`profile::Profile::load`] → [`Profile::configure`](profile::Profile::configure) |
+//! | send a token you already hold | [`ClientBuilder::token_source`] with a [`StaticTokenSource`] |
+//! | sign a person in through the browser (authorization code with PKCE) | [`signin::SignIn`] → [`SignedIn::token_source`](signin::SignedIn::token_source) |
 //! | call an operation | one method per operation on [`Client`], named after its operation id |
 //! | wait for a billable usage report | [`Client::wait_for_billable_usage`] |
 //! | fetch many trustor orgs' overviews | [`Client::trustee_overviews`] |
+//! | list the orgs that trust yours | [`Client::trustors`] (every page) |
+//! | list contracts, invoices, an invoice's lines | [`Client::contracts`], [`Client::invoices`], [`Client::invoice_lines`]: each `.items()`, `.pages()` ([`ItemStream`], [`PageStream`]) or `.collect_all()`, following every page safely |
+//! | download an invoice's PDF | [`Client::download_invoice`], or a [`Downloader`] for the pre-signed URL → [`Document`] |
+//! | add up a partner's overviews (prepaid, overage, per currency) | [`rollup::Rollup`] |
 //! | tell failures apart | [`Error`] and its predicates ([`Error::is_auth`], [`Error::is_rate_limited`], [`Error::correlation_id`], …) |
 //! | read the answers | [`models`] |
 //! | test without an account | `billing_sandbox::Sandbox` and [`ClientBuilder::from_env_vars`]`(sandbox.client_env())` |
@@ -61,6 +68,15 @@
 //! timeout, body too large, auth), service (an HTTP error status with the server's
 //! [`ErrorBody`](billing_models::ErrorBody), correlation id and `Retry-After`), and decode
 //! errors (the JSON path that failed and an excerpt of the body).
+//!
+//! # Listings
+//!
+//! A listing's walk never sends the token off the API host (it reads the cursor or page
+//! number out of `nextUri` and asks the same operation again), stops with [`Error::Paging`]
+//! instead of looping on a repeated cursor or page, refuses a page size outside
+//! 1..=[`MAX_PAGE_SIZE`] before any request, and after a failure part-way yields the items
+//! already fetched, then the error. Retries happen below it, per page, so they never repeat
+//! items.
 
 mod client;
 mod contracts;

@@ -1,5 +1,5 @@
 //! Decode throughput: the typed `BillingUsageReport` against `serde_json::Value` on the same bytes,
-//! at about 10 KB, 1 MB and 50 MB (issue 7, benchmark 1; results in `docs/performance.md`).
+//! at about 10 KB, 1 MB and 50 MB (results in `docs/performance.md`, section 1).
 //!
 //! `cargo bench -p billing-models --bench decode` runs criterion (throughput of each) and then an
 //! interleaved ratio table: typed and `Value` timed alternately, round after round, so that a

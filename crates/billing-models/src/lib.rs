@@ -3,6 +3,19 @@
 //! This crate has no HTTP and no async runtime: a program that only reads or writes stored
 //! Billing JSON depends on it alone.
 //!
+//! # What you need first
+//!
+//! | to read… | use |
+//! |---|---|
+//! | a billable usage report | [`BillingUsageReport`] → [`BillingUsage`] → [`BillingUsageResource`] |
+//! | a partner's view of a customer org | [`TrusteeBillingOverview`] → [`SubscriptionOverviewUsage`] |
+//! | contracts and their billing periods | [`BillingContractListing`] → [`BillingContract`] → [`BillingContractPeriod`]; one period's charges and wallets: [`BillingContractPeriodDetail`] |
+//! | invoices and their lines | [`BillingInvoiceListing`] → [`BillingInvoice`]; [`BillingInvoiceItemListing`] → [`BillingInvoiceItem`]; an invoice's PDF link: [`UrlResponse`] |
+//! | the orgs that trust yours | [`TrustorEntityListing`] → [`Trustor`] |
+//! | an error answer | [`ErrorBody`] (with [`Detail`] and [`Limit`]) |
+//! | money and quantities | [`Decimal`] (re-exported from `rust_decimal`), parsed by [`decimal::parse_json_number`] |
+//! | dates and date-times on their own | [`date::parse`] / [`date::format`], [`datetime::parse`] / [`datetime::format`] |
+//!
 //! ```
 //! use billing_models::{BillingUsageReport, BillingUsageReportStatus};
 //!

@@ -4,6 +4,21 @@
 //! One server on `127.0.0.1` answers both the login host's `/oauth/...` and the API host's
 //! `/api/v2/...`, so [`Sandbox::base_url`] is both the API and the login base URL.
 //!
+//! # What you need first
+//!
+//! | to… | use |
+//! |---|---|
+//! | start one (in a test, an example, a benchmark) | [`Sandbox::start`], or [`Sandbox::builder`] → [`SandboxBuilder`] (settings below) → [`start`](SandboxBuilder::start) |
+//! | point a client at it | [`Sandbox::client_env`]: the `GENESYSCLOUD_*` variables for `billing_api::ClientBuilder::from_env_vars` |
+//! | know its data | [`Sandbox::trustor_org_ids`], [`Sandbox::disabled_trustor_org_ids`]; the values outside the spec it can send: [`UNKNOWN_REPORT_STATUS`], [`UNKNOWN_SUBSCRIPTION_TYPE`], [`UNKNOWN_CONTRACT_STATUS`], [`UNKNOWN_PAYMENT_STATUS`], [`NOT_A_NUMBER_USAGE`] |
+//! | make it misbehave | [`Sandbox::inject`] a [`Fault`] or a [`FaultRule`] (which requests, how many times); [`Sandbox::faults`] |
+//! | see what the client sent | [`Sandbox::requests`] → [`RecordedRequest`]; [`Sandbox::token_requests`], [`Sandbox::tokens_issued`] |
+//! | test a browser sign-in | [`Sandbox::pkce_client_id`], [`SandboxBuilder::deny_consent`] |
+//! | fetch invoice PDFs | [`Sandbox::document_base_url`], the second listener that plays the document host |
+//! | handle tokens | [`Sandbox::issue_token`], [`Sandbox::revoke_all_tokens`], [`SandboxBuilder::token_expires_in`] |
+//! | start over | [`Sandbox::reset`], [`Sandbox::clear_requests`]; [`Sandbox::shutdown`] |
+//! | run it as a program | the `billing-sandbox` binary: a flag per setting, and the control endpoints below |
+//!
 //! # What it serves
 //! - `POST /oauth/token`: the client-credentials grant with HTTP Basic client authentication and
 //!   the form body `grant_type=client_credentials`. Answers

@@ -11,7 +11,7 @@ use crate::reply::Reply;
 use crate::router::Ctx;
 use crate::wire::{self, ApiError, Rng, format_millis, push_millis, uuid_from};
 
-/// `selfUri` of a report, as in FACTS §9.
+/// `selfUri` of a report as the platform writes it: the report's path, without the query.
 pub(crate) const REPORT_SELF_URI: &str = "/api/v2/billing/reports/billableusage";
 
 /// The report `status` written by [`crate::Fault::UnknownEnumValues`]: not in the spec's enum.

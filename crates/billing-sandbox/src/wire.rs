@@ -1,8 +1,9 @@
 //! Wire-level helpers shared by every endpoint: ids, the date format, ErrorBody JSON and the
 //! codes and messages of the spec's `x-inin-error-codes`.
 //!
-//! Everything here is written from the wire names in `FACTS.md`, never from `billing-models`, so
-//! that a mistake in the models cannot hide behind the same mistake in the server.
+//! Everything here is written from the wire names of the pinned spec (`xtask/spec/`) and
+//! `docs/platform.md`, never from `billing-models`, so that a mistake in the models cannot hide
+//! behind the same mistake in the server.
 
 use http::StatusCode;
 use serde_json::{Map, Value, json};

@@ -72,7 +72,7 @@ async fn missing_or_malformed_dates_get_invalid_date() {
         "?startDate=yesterday&endDate=2024-06-01T00:00:00.000Z",
         "?startDate=2024-13-01T00:00:00.000Z&endDate=2024-06-01T00:00:00.000Z",
         "?startDate=2024-05-01T00:00:00&endDate=2024-06-01T00:00:00",
-        // Go SDK 188's `%v` formatting (FACTS §3): not ISO-8601.
+        // What the Go SDK (v188) sends, its dates formatted with `%v`: not ISO-8601.
         "?startDate=2024-05-01%2000:00:00%20%2B0000%20UTC&endDate=2024-06-01%2000:00:00%20%2B0000%20UTC",
     ];
     for query in queries {
