@@ -46,10 +46,11 @@ Examples:
   genesys-billing --region eu_west_1 usage --start 2026-10-01 --end 2026-11-01 --format csv -o usage.csv
   genesys-billing overview --trustor 5c3b0f2e-7d41-4f8a-9b6c-2e1d0a9f8c7b --period 1";
 
-/// genesys-billing: billable usage reports and trustee billing overviews from the Genesys Cloud
-/// Billing API.
+/// genesys-billing: billable usage, contracts and invoices, and partner billing from the Genesys
+/// Cloud Billing API.
 ///
-/// Credentials are an OAuth client of the client-credentials type. Try it without an account:
+/// Signs in with an OAuth client (client credentials), an access token you hold, a gc profile
+/// or `genesys-billing login` in the browser. Try it without an account:
 /// `genesys-billing --sandbox usage --start 2026-10-01 --end 2026-11-01`.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-billing", version, after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
