@@ -244,3 +244,36 @@ pub(crate) fn json<V: Serialize>(value: &Option<V>) -> String {
         .and_then(|v| serde_json::to_string(v).ok())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2026, 10, d)
+    }
+
+    #[test]
+    fn to_before_from_is_a_usage_error_and_an_open_or_equal_range_is_not() {
+        let err = check_dates(day(2), day(1)).unwrap_err();
+        assert_eq!(err.exit(), Exit::Usage);
+        for (from, to) in [
+            (day(1), day(1)),
+            (day(1), day(2)),
+            (None, day(1)),
+            (day(2), None),
+        ] {
+            assert!(check_dates(from, to).is_ok(), "{from:?}..{to:?}");
+        }
+    }
+
+    #[test]
+    fn given_sets_only_what_was_given() {
+        let push = |mut v: Vec<u32>, x| {
+            v.push(x);
+            v
+        };
+        assert_eq!(given(vec![1], Some(2), push), vec![1, 2]);
+        assert_eq!(given(vec![1], None, push), vec![1]);
+    }
+}
