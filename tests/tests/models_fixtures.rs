@@ -3,11 +3,11 @@
 //! and dates are `yyyy-MM-dd`.
 
 use billing_models::{
-    BillingContract, BillingContractListing, BillingContractPeriodDetail, BillingContractStatus,
-    BillingInvoice, BillingInvoiceItemListing, BillingInvoiceItemUnitOfMeasure,
-    BillingInvoiceListing, BillingInvoicePaymentStatus, BillingUsageReport,
+    BillingContract, BillingContractListing, BillingContractPeriodDetail,
+    BillingContractPeriodStatus, BillingContractStatus, BillingInvoice, BillingInvoiceItemListing,
+    BillingInvoiceListing, BillingInvoicePaymentStatus, BillingUnitOfMeasure, BillingUsageReport,
     BillingUsageReportStatus, Decimal, ErrorBody, LimitNamespace, OrganizationProductPlatform,
-    OrganizationState, TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor,
+    State, TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor,
     TrustorEntityListing, UrlResponse,
 };
 use billing_tests::{fixture, fixture_names};
@@ -351,6 +351,18 @@ fn period_detail_decodes_charges_and_wallets() {
         wallet.starting_balance.unwrap() - wallet.balance_consumption.unwrap(),
         wallet.ending_balance.unwrap()
     );
+    // One type per shared enum: a wallet's unit compares with its product's, a period detail's
+    // status with a contract period's.
+    assert_eq!(wallet.unit_of_measure, Some(BillingUnitOfMeasure::Token));
+    assert_eq!(
+        wallet.unit_of_measure,
+        wallet.product.as_ref().unwrap().unit_of_measure
+    );
+    let contract: BillingContract = parse("contract_full.json");
+    let period = &contract.billing_periods.as_ref().unwrap()[0];
+    assert_eq!(period.id, detail.id);
+    assert_eq!(period.status, detail.status);
+    assert_eq!(detail.status, Some(BillingContractPeriodStatus::Closed));
     insta::assert_debug_snapshot!(detail);
 }
 
@@ -407,7 +419,7 @@ fn ten_invoice_lines_of_a_tenth_add_up_to_exactly_one() {
     assert_eq!(lines[0].date_transacted, Some(date(2026, 10, 1)));
     assert_eq!(
         lines[0].unit_of_measure,
-        Some(BillingInvoiceItemUnitOfMeasure::Message)
+        Some(BillingUnitOfMeasure::Message)
     );
     insta::assert_debug_snapshot!(page);
 }
@@ -537,7 +549,7 @@ fn unknown_billing_values_and_fields_survive() {
     let line = &lines.entities.as_ref().unwrap()[0];
     assert_eq!(
         line.unit_of_measure,
-        Some(BillingInvoiceItemUnitOfMeasure::Unknown("Kilotoken".into()))
+        Some(BillingUnitOfMeasure::Unknown("Kilotoken".into()))
     );
     assert_eq!(line.unknown_fields["discounts"][0]["code"], "LOYALTY");
     assert_eq!(lines.unknown_fields["total"], 1);
@@ -549,7 +561,7 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
     assert!(trustor.enabled);
     let org = trustor.organization.as_ref().unwrap();
     assert_eq!(org.name.as_deref(), Some("Northwind Contact Center"));
-    assert_eq!(org.state, Some(OrganizationState::Active));
+    assert_eq!(org.state, Some(State::Active));
     assert_eq!(
         org.product_platform,
         Some(OrganizationProductPlatform::GenesysCloud)
@@ -610,10 +622,7 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
 
     let unknown: Trustor = parse("trustor_unknown_values.json");
     let org = unknown.organization.as_ref().unwrap();
-    assert_eq!(
-        org.state,
-        Some(OrganizationState::Unknown("archived".into()))
-    );
+    assert_eq!(org.state, Some(State::Unknown("archived".into())));
     assert!(org.product_platform.as_ref().unwrap().is_unknown());
     assert_eq!(org.unknown_fields["region"], "ap-southeast-2");
     assert_eq!(unknown.unknown_fields["trustType"], "Partner");

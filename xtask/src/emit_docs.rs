@@ -354,8 +354,8 @@ pub fn model_page(model: &Model, api: &Api) -> String {
             continue;
         };
         s.push_str(&format!(
-            "\n## Enum `{}`\n\nValues of `{}`. A value this version does not know is kept as `{}::Unknown(String)`, exactly as sent.\n\n| Wire value | Rust variant |\n| --- | --- |\n",
-            def.name, def.declared_at, def.name
+            "\n## Enum `{}`\n\nValues of {}. A value this version does not know is kept as `{}::Unknown(String)`, exactly as sent.\n\n| Wire value | Rust variant |\n| --- | --- |\n",
+            def.name, def.declared_at_text(), def.name
         ));
         for (variant, wire) in &def.values {
             s.push_str(&format!("| `{wire}` | `{variant}` |\n"));

@@ -260,14 +260,7 @@ fn model_file(model: &Model, api: &Api) -> TokenStream {
     });
     let expecting = format!("a {} object", model.name);
 
-    let enums = model.enums.iter().map(|e| {
-        let def = api
-            .enums
-            .iter()
-            .find(|d| &d.name == e)
-            .expect("enum lowered with its model");
-        enum_tokens(def, true)
-    });
+    let enums = owned_enums(model, api).map(|def| enum_tokens(def, true));
 
     quote! {
         #model_doc
@@ -356,15 +349,17 @@ pub fn enum_tokens(def: &EnumDef, with_serde: bool) -> TokenStream {
     };
     let about = if with_serde {
         doc_raw(&format!(
-            "Values of `{}`. A value this version does not know is kept as [`{}::Unknown`], so it\n\
+            "Values of {}. A value this version does not know is kept as [`{}::Unknown`], so it\n\
              survives a parse → serialize round trip unchanged.",
-            def.declared_at, def.name
+            def.declared_at_text(),
+            def.name
         ))
     } else {
         doc_raw(&format!(
-            "Values of the query parameter `{}`. [`{}::Unknown`] sends a value this version does\n\
+            "Values of the query parameter {}. [`{}::Unknown`] sends a value this version does\n\
              not know, as given.",
-            def.declared_at, def.name
+            def.declared_at_text(),
+            def.name
         ))
     };
     let unknown_doc = if with_serde {
@@ -464,7 +459,15 @@ pub fn header(spec_path: &str) -> String {
     )
 }
 
-fn uses_of(model: &Model) -> TokenStream {
+/// The enums this model's module defines: those its fields declare, less the shared ones
+/// another model's module defines.
+fn owned_enums<'a>(model: &'a Model, api: &'a Api) -> impl Iterator<Item = &'a EnumDef> {
+    api.enums
+        .iter()
+        .filter(move |def| def.owner == model.name && model.enums.contains(&def.name))
+}
+
+fn uses_of(model: &Model, api: &Api) -> TokenStream {
     let mut uses = vec![
         quote!(
             use std::fmt;
@@ -506,6 +509,13 @@ fn uses_of(model: &Model) -> TokenStream {
         collect_models(t, &mut models);
     }
     models.retain(|m| m != &model.name);
+    models.extend(
+        model
+            .enums
+            .iter()
+            .filter(|e| !owned_enums(model, api).any(|def| &def.name == *e))
+            .cloned(),
+    );
     models.sort();
     models.dedup();
     let idents: Vec<Ident> = models.iter().map(|m| format_ident!("{}", m)).collect();
@@ -576,7 +586,7 @@ pub fn model_files(api: &Api, spec_path: &str) -> Result<Vec<(String, String)>, 
     let mut exports = Vec::new();
     for model in &api.models {
         let module = snake_case(&model.name);
-        let uses = uses_of(model);
+        let uses = uses_of(model, api);
         let body = model_file(model, api);
         let module_doc = format!(" The `{}` model.", model.name);
         let tokens = quote! {
@@ -592,7 +602,7 @@ pub fn model_files(api: &Api, spec_path: &str) -> Result<Vec<(String, String)>, 
         let m = format_ident!("{}", module);
         modules.push(m.clone());
         let mut names = vec![format_ident!("{}", model.name)];
-        names.extend(model.enums.iter().map(|e| format_ident!("{}", e)));
+        names.extend(owned_enums(model, api).map(|def| format_ident!("{}", def.name)));
         exports.push(quote! { pub use #m::{ #( #names ),* }; });
     }
     let mod_rs = quote! {

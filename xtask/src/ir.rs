@@ -13,7 +13,8 @@ use crate::spec::{AdditionalProperties, Json, Parameter, Schema, Spec, pointer_s
 pub struct Api {
     /// One per definition.
     pub models: Vec<Model>,
-    /// String enums, named after the model (or operation) and field that declare them.
+    /// String enums, named after the model (or operation) and field that declare them; model
+    /// fields with the same wire name and value list share one.
     pub enums: Vec<EnumDef>,
     /// One per operation.
     pub operations: Vec<OperationIr>,
@@ -28,7 +29,7 @@ pub struct Model {
     pub doc: Option<String>,
     /// Fields in spec order.
     pub fields: Vec<Field>,
-    /// Enums declared inline by this model's fields.
+    /// Enums declared inline by this model's fields (shared ones included).
     pub enums: Vec<String>,
 }
 
@@ -89,10 +90,23 @@ pub struct EnumDef {
     pub name: String,
     /// The declaring property's description.
     pub doc: Option<String>,
-    /// Where it was declared, for docs: `Model.wireField`.
-    pub declared_at: String,
+    /// Where it was declared, for docs: `Model.wireField`, one per field sharing the type.
+    pub declared_at: Vec<String>,
+    /// The model (or operation) whose module defines the type.
+    pub owner: String,
     /// `(variant, wire value)` in spec order.
     pub values: Vec<(String, String)>,
+}
+
+impl EnumDef {
+    /// The declaring fields as Markdown: `` `A.x` ``, or `` `A.x`, `B.x` and `C.x` ``.
+    pub fn declared_at_text(&self) -> String {
+        let spans: Vec<String> = self.declared_at.iter().map(|d| format!("`{d}`")).collect();
+        match spans.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => spans.concat(),
+        }
+    }
 }
 
 /// One operation.
@@ -239,6 +253,16 @@ struct Lowering<'a> {
     spec: &'a Spec,
     enums: Vec<EnumDef>,
     enum_names: BTreeSet<String>,
+    field_enums: Vec<FieldEnum>,
+}
+
+/// An enum declared inline by a model field, before sharing.
+struct FieldEnum {
+    model: String,
+    wire: String,
+    /// The per-field name: model name, field name, then `Item`/`Value` for collections.
+    name: String,
+    pointer: String,
 }
 
 /// Lowers a spec to the IR, or names the first construct it cannot handle.
@@ -265,12 +289,14 @@ pub fn lower(spec: &Spec) -> Result<Api, String> {
         spec,
         enums: Vec::new(),
         enum_names: BTreeSet::new(),
+        field_enums: Vec::new(),
     };
     let mut models = Vec::new();
     for (name, schema) in &spec.definitions {
         models.push(l.model(name, schema)?);
     }
     mark_boxed(&mut models);
+    share_field_enums(spec, &mut models, &mut l.enums, &l.field_enums)?;
     let mut operations = Vec::new();
     for (path, item) in &spec.paths {
         let pointer = format!("/paths/{}", pointer_segment(path));
@@ -342,7 +368,16 @@ impl Lowering<'_> {
             }
             let enum_name = format!("{name}{}", pascal_case(wire));
             let ty = self.ty(prop, &fp, &enum_name)?;
+            let first_new = enums.len();
             collect_enums(&ty, &mut enums);
+            for declared in &enums[first_new..] {
+                self.field_enums.push(FieldEnum {
+                    model: name.to_owned(),
+                    wire: wire.clone(),
+                    name: declared.clone(),
+                    pointer: fp.clone(),
+                });
+            }
             fields.push(Field {
                 wire: wire.clone(),
                 rust,
@@ -473,14 +508,18 @@ impl Lowering<'_> {
             return Err(format!("{pointer}/enum: an enum needs at least one value"));
         }
         let declared_at = pointer.rsplit("/properties/").collect::<Vec<_>>();
-        let declared_at = match declared_at.as_slice() {
-            [field, def, ..] => format!("{}.{}", def.trim_start_matches("/definitions/"), field),
-            _ => pointer.to_owned(),
+        let (owner, declared_at) = match declared_at.as_slice() {
+            [field, def, ..] => {
+                let def = def.trim_start_matches("/definitions/");
+                (def.to_owned(), format!("{def}.{field}"))
+            }
+            _ => (String::new(), pointer.to_owned()),
         };
         self.enums.push(EnumDef {
             name: name.to_owned(),
             doc,
-            declared_at,
+            declared_at: vec![declared_at],
+            owner,
             values: out,
         });
         Ok(Ty::Enum(name.to_owned()))
@@ -642,7 +681,8 @@ impl Lowering<'_> {
         if let Ty::Enum(name) = &ty
             && let Some(def) = self.enums.iter_mut().find(|e| &e.name == name)
         {
-            def.declared_at = format!("{}.{}", op.operation_id, p.name);
+            def.declared_at = vec![format!("{}.{}", op.operation_id, p.name)];
+            def.owner.clone_from(&op.operation_id);
         }
         if matches!(ty, Ty::Array(_) | Ty::Map(_) | Ty::Any | Ty::Model(_)) {
             return Err(format!(
@@ -663,6 +703,131 @@ impl Lowering<'_> {
             doc: p.description.clone(),
         })
     }
+}
+
+/// Gives inline enums declared on model fields with the same wire name and the same values (in
+/// the same order) one type, so a value read from one model compares with another's. The type is
+/// named by the longest common prefix of the declaring models' names that ends at a word
+/// boundary, then the field's name (`BillingPlanItem`, `BillingWallet` → `BillingUnitOfMeasure`),
+/// and lives in the first declaring model's module. An enum only one field declares keeps its
+/// per-field name.
+fn share_field_enums(
+    spec: &Spec,
+    models: &mut [Model],
+    enums: &mut Vec<EnumDef>,
+    field_enums: &[FieldEnum],
+) -> Result<(), String> {
+    let values_of = |name: &str| -> Vec<String> {
+        enums
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.values.iter().map(|(_, w)| w.clone()).collect())
+            .unwrap_or_default()
+    };
+    // (wire name, what follows the model name in the per-field name, values) → declarations.
+    let mut groups: IndexMap<(String, String, Vec<String>), Vec<&FieldEnum>> = IndexMap::new();
+    for fe in field_enums {
+        let rest = fe
+            .name
+            .strip_prefix(&fe.model)
+            .unwrap_or(&fe.name)
+            .to_owned();
+        groups
+            .entry((fe.wire.clone(), rest, values_of(&fe.name)))
+            .or_default()
+            .push(fe);
+    }
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for ((_, rest, _), members) in &groups {
+        if members.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = members.iter().map(|m| m.model.as_str()).collect();
+        let shared = format!("{}{rest}", common_word_prefix(&names));
+        let pointer = &members[0].pointer;
+        let taken_by_other = enums
+            .iter()
+            .any(|e| e.name == shared && !members.iter().any(|m| m.name == e.name));
+        if spec.definitions.contains_key(&shared)
+            || RESERVED_TYPE_NAMES.contains(&shared.as_str())
+            || taken_by_other
+            || renames.values().any(|n| *n == shared)
+        {
+            return Err(format!(
+                "{pointer}/enum: the shared name `{shared}` of the enum declared by {} is already taken",
+                names.join(", ")
+            ));
+        }
+        let mut declared_at = Vec::new();
+        let mut docs = BTreeSet::new();
+        for member in members {
+            renames.insert(member.name.clone(), shared.clone());
+            if let Some(def) = enums.iter().find(|e| e.name == member.name) {
+                declared_at.extend(def.declared_at.iter().cloned());
+                docs.insert(def.doc.clone());
+            }
+        }
+        // The first declaration stands for the group; the others go.
+        let first = &members[0].name;
+        enums.retain(|e| e.name == *first || !members.iter().any(|m| m.name == e.name));
+        if let Some(def) = enums.iter_mut().find(|e| e.name == *first) {
+            def.name.clone_from(&shared);
+            def.declared_at = declared_at;
+            // A description written for one field would mislead on the others.
+            if docs.len() > 1 {
+                def.doc = None;
+            }
+        }
+    }
+    if renames.is_empty() {
+        return Ok(());
+    }
+    for model in models.iter_mut() {
+        for name in &mut model.enums {
+            if let Some(shared) = renames.get(name) {
+                name.clone_from(shared);
+            }
+        }
+        for field in &mut model.fields {
+            rename_enum(&mut field.ty, &renames);
+        }
+    }
+    Ok(())
+}
+
+fn rename_enum(ty: &mut Ty, renames: &BTreeMap<String, String>) {
+    match ty {
+        Ty::Enum(name) => {
+            if let Some(shared) = renames.get(name) {
+                name.clone_from(shared);
+            }
+        }
+        Ty::Array(inner) | Ty::Map(inner) => rename_enum(inner, renames),
+        _ => {}
+    }
+}
+
+/// The longest common prefix of PascalCase names that ends where a word ends in each of them:
+/// `BillingPlanItem`, `BillingProduct` → `Billing` (not `BillingP`); `OrgUser`, `Organization` → ``.
+pub fn common_word_prefix(names: &[&str]) -> String {
+    let Some((first, others)) = names.split_first() else {
+        return String::new();
+    };
+    let mut len = others.iter().fold(first.len(), |len, other| {
+        first
+            .bytes()
+            .zip(other.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    let ends_word = |name: &str, at: usize| {
+        at == name.len() || name.as_bytes().get(at).is_some_and(u8::is_ascii_uppercase)
+    };
+    while len > 0 && !names.iter().all(|n| ends_word(n, len)) {
+        len -= 1;
+    }
+    first[..len].to_owned()
 }
 
 fn collect_enums(ty: &Ty, out: &mut Vec<String>) {

@@ -146,6 +146,67 @@ fn sample_spec_with_every_construct() {
     );
 }
 
+/// Fields with the same wire name and values share one enum type, named by the models' common
+/// prefix; the same wire name with other values (or another order) keeps a type of its own.
+#[test]
+fn fields_declaring_the_same_enum_share_one_type() {
+    let files = codegen::generate(&sample("all_constructs.json")).unwrap();
+    let text = |suffix: &str| {
+        &files
+            .iter()
+            .find(|f| f.path.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix}"))
+            .contents
+    };
+    let all_rust: String = files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+        .map(|f| f.contents.as_str())
+        .collect();
+    assert_eq!(all_rust.matches("pub enum WidgetUnit ").count(), 1);
+    assert!(!all_rust.contains("WidgetPackUnit") && !all_rust.contains("WidgetPalletUnit"));
+    assert!(text("widget_pack.rs").contains("pub enum WidgetUnit "));
+    assert!(text("widget_pack.rs").contains("pub unit: Option<WidgetUnit>"));
+    assert!(text("widget_pallet.rs").contains("use super::WidgetUnit;"));
+    assert!(text("widget_pallet.rs").contains("pub unit: Option<WidgetUnit>"));
+    assert!(
+        text("billing-models/src/generated/mod.rs")
+            .contains("pub use widget_pack::{WidgetPack, WidgetUnit, WidgetPackKind};")
+    );
+    for kind in ["WidgetKind", "WidgetPackKind", "WidgetPalletKind"] {
+        assert_eq!(
+            all_rust.matches(&format!("pub enum {kind} ")).count(),
+            1,
+            "{kind}"
+        );
+    }
+    // The reference page of each declaring model lists the values and every declaring field.
+    for page in ["WidgetPack.md", "WidgetPallet.md"] {
+        assert!(text(page).contains(
+            "## Enum `WidgetUnit`\n\nValues of `WidgetPack.unit` and `WidgetPallet.unit`."
+        ));
+    }
+}
+
+#[test]
+fn common_word_prefix_stops_at_a_word_boundary() {
+    use xtask::ir::common_word_prefix;
+    assert_eq!(
+        common_word_prefix(&["BillingPlanItem", "BillingWallet", "BillingProduct"]),
+        "Billing"
+    );
+    assert_eq!(
+        common_word_prefix(&["BillingContractPeriod", "BillingContractPeriodDetail"]),
+        "BillingContractPeriod"
+    );
+    assert_eq!(
+        common_word_prefix(&["WidgetPack", "WidgetPallet"]),
+        "Widget"
+    );
+    assert_eq!(common_word_prefix(&["OrgUser", "Organization"]), "");
+    assert_eq!(common_word_prefix(&["Part", "Owner"]), "");
+}
+
 /// Each unsupported construct is refused with the JSON pointer of the place it stands.
 #[test]
 fn unsupported_constructs_name_their_json_pointer() {
@@ -194,6 +255,12 @@ fn unsupported_constructs_name_their_json_pointer() {
             "/definitions/Part/properties/name",
             serde_json::json!({"type": "string", "enum": ["a", "A"]}),
             "/definitions/Part/properties/name/enum/1",
+        ),
+        (
+            // WidgetPack.kind and WidgetPallet.kind would share `WidgetKind`, Widget.kind's name.
+            "/definitions/WidgetPallet/properties/kind",
+            serde_json::json!({"type": "string", "enum": ["Big", "Small"]}),
+            "/definitions/WidgetPack/properties/kind/enum: the shared name `WidgetKind`",
         ),
         (
             "/paths/~1api~1v2~1widgets~1{widgetId}/get/parameters/1",

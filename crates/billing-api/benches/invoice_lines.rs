@@ -15,20 +15,19 @@
 //! `cargo bench -p billing-api --bench invoice_lines`; `BENCH_QUICK=1` runs fewer sizes and one
 //! round.
 
-use std::alloc::System;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::{self, Write};
 use std::time::Instant;
 
-use billing_api::{Client, ClientCredentials, Environment};
+use billing_api::Client;
 use billing_sandbox::Sandbox;
-use cap::Cap;
 use futures_util::{StreamExt, TryStreamExt};
 
-#[global_allocator]
-static HEAP: Cap<System> = Cap::new(System, usize::MAX);
+use common::{
+    HEAP, MB, credentials, environment, field, measure, runtime, serve, start_server, stop_server,
+};
 
-const MB: f64 = 1_000_000.0;
 const PAGE_SIZE: u32 = 200;
 
 /// A writer that keeps nothing and counts the bytes, standing in for a file or a pipe.
@@ -46,44 +45,22 @@ impl Write for Counting {
     }
 }
 
-/// `BENCH_ROLE=server`: a sandbox without rate limit whose invoices have `lines` lines each;
-/// prints its base URL, serves until stdin closes.
+/// `BENCH_ROLE=server`: a sandbox without rate limit whose invoices have `lines` lines each.
 fn server(lines: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let sandbox = Sandbox::builder()
+    serve(
+        Sandbox::builder()
             .invoice_lines_per_invoice(lines)
             .no_rate_limit()
-            .max_recorded_requests(0)
-            .start()
-            .await
-            .expect("sandbox starts");
-        println!("{}", sandbox.base_url());
-        let waiter = tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-        });
-        let _ = waiter.await;
-        sandbox.shutdown().await;
-    });
+            .max_recorded_requests(0),
+    );
 }
 
 /// `BENCH_ROLE=client`: one measurement, printed as `key=value` pairs on one line.
 fn client(base: &str, mode: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    runtime().block_on(async {
         let client = Client::builder()
-            .environment(Environment::custom(base, base).expect("base URL"))
-            .credentials(ClientCredentials::new(
-                billing_sandbox::DEFAULT_CLIENT_ID,
-                billing_sandbox::DEFAULT_CLIENT_SECRET,
-            ))
+            .environment(environment(base))
+            .credentials(credentials())
             .build()
             .expect("client builds");
         // The first invoice, and a token, before anything is measured.
@@ -136,49 +113,6 @@ fn client(base: &str, mode: &str) {
     });
 }
 
-fn field(line: &str, key: &str) -> f64 {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("no {key} in {line:?}"))
-}
-
-fn measure(exe: &std::path::Path, base: &str, mode: &str) -> String {
-    let output = Command::new(exe)
-        .env("BENCH_ROLE", "client")
-        .env("BENCH_URL", base)
-        .env("BENCH_MODE", mode)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("client child runs");
-    assert!(
-        output.status.success(),
-        "client child failed: {:?}",
-        output.status
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find(|l| l.starts_with("mode="))
-        .expect("a result line")
-        .to_owned()
-}
-
-fn start_server(exe: &std::path::Path, lines: usize) -> (Child, String) {
-    let mut server = Command::new(exe)
-        .env("BENCH_ROLE", "server")
-        .env("BENCH_LINES", lines.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("server child starts");
-    let mut base = String::new();
-    BufReader::new(server.stdout.take().expect("server stdout"))
-        .read_line(&mut base)
-        .expect("server prints its URL");
-    (server, base.trim().to_owned())
-}
-
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -201,7 +135,7 @@ fn orchestrate(quick: bool) {
         "lines", "pages", "mode", "NDJSON MB", "lines/s", "heap peak MB"
     );
     for &size in sizes {
-        let (mut server, base) = start_server(&exe, size);
+        let (server, base) = start_server(&exe, ("BENCH_LINES", size));
         // One unmeasured run so that the server has built what it serves.
         measure(&exe, &base, "stream");
         for mode in ["stream", "collect"] {
@@ -228,8 +162,7 @@ fn orchestrate(quick: bool) {
                 peak / MB
             );
         }
-        drop(server.stdin.take());
-        let _ = server.wait();
+        stop_server(server);
     }
 }
 

@@ -14,22 +14,19 @@
 //!
 //! `cargo bench -p billing-api --bench memory`; `BENCH_QUICK=1` uses a 5 MB report, one round.
 
-use std::alloc::System;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use billing_api::Client;
 use billing_api::models::BillingUsageReport;
-use billing_api::{Client, ClientCredentials, Environment};
 use billing_sandbox::Sandbox;
 use billing_transport::{RequestMeta, Transport};
 use bytes::Bytes;
-use cap::Cap;
 use chrono::{TimeZone, Utc};
 
-#[global_allocator]
-static HEAP: Cap<System> = Cap::new(System, usize::MAX);
+use common::{
+    HEAP, MB, credentials, environment, field, measure, runtime, serve, start_server, stop_server,
+};
 
-const MB: f64 = 1_000_000.0;
 const START: (i32, u32) = (2026, 10);
 
 /// A line of `/proc/self/status`, in bytes (`VmHWM`, `VmRSS`).
@@ -58,52 +55,21 @@ fn period() -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
     (start, end)
 }
 
-/// `BENCH_ROLE=server`: a sandbox without rate limit whose reports are `BENCH_BYTES` long;
-/// prints its base URL, serves until stdin closes.
+/// `BENCH_ROLE=server`: a sandbox without rate limit whose reports are `bytes` long.
 fn server(bytes: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let sandbox = Sandbox::builder()
+    serve(
+        Sandbox::builder()
             .report_target_bytes(bytes)
             .in_progress_polls(0)
             .no_rate_limit()
-            .max_recorded_requests(0)
-            .start()
-            .await
-            .expect("sandbox starts");
-        println!("{}", sandbox.base_url());
-        // Serve until the orchestrator closes our stdin (or dies).
-        let waiter = tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-        });
-        let _ = waiter.await;
-        sandbox.shutdown().await;
-    });
-}
-
-fn environment(base: &str) -> Environment {
-    Environment::custom(base, base).expect("base URL")
-}
-
-fn credentials() -> ClientCredentials {
-    ClientCredentials::new(
-        billing_sandbox::DEFAULT_CLIENT_ID,
-        billing_sandbox::DEFAULT_CLIENT_SECRET,
-    )
+            .max_recorded_requests(0),
+    );
 }
 
 /// `BENCH_ROLE=client`: one measurement, printed as `key=value` pairs on one line.
 fn client(base: &str, mode: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     let (start, end) = period();
-    runtime.block_on(async {
+    runtime().block_on(async {
         match mode {
             "client" => {
                 let client = Client::builder()
@@ -177,47 +143,20 @@ fn client(base: &str, mode: &str) {
     });
 }
 
-fn field(line: &str, key: &str) -> f64 {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("no {key} in {line:?}"))
-}
-
-fn measure(exe: &std::path::Path, base: &str, mode: &str) -> String {
-    let output = Command::new(exe)
-        .env("BENCH_ROLE", "client")
-        .env("BENCH_URL", base)
-        .env("BENCH_MODE", mode)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("client child runs");
-    assert!(
-        output.status.success(),
-        "client child failed: {:?}",
-        output.status
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find(|l| l.starts_with("mode="))
-        .expect("a result line")
-        .to_owned()
-}
-
 fn orchestrate(quick: bool) {
     let bytes: usize = if quick { 5_000_000 } else { 50_000_000 };
     let rounds = if quick { 1 } else { 3 };
     let exe = std::env::current_exe().expect("own path");
     // The sandbox sizes reports from a linear estimate that can be off by 10-15 %; measure what
     // it serves and start it again once with a corrected target, so the body is about `bytes`.
-    let (mut server, mut base) = start_server(&exe, bytes);
+    let (mut server, mut base) = start_server(&exe, ("BENCH_BYTES", bytes));
     // Let the first request build the server's copy; it is not measured.
     let mut warm = measure(&exe, &base, "phases");
     let served = field(&warm, "body");
     if (served - bytes as f64).abs() / bytes as f64 > 0.03 {
         stop_server(server);
         let corrected = (bytes as f64 * bytes as f64 / served) as usize;
-        (server, base) = start_server(&exe, corrected);
+        (server, base) = start_server(&exe, ("BENCH_BYTES", corrected));
         warm = measure(&exe, &base, "phases");
     }
     println!(
@@ -281,28 +220,6 @@ fn orchestrate(quick: bool) {
         }
     }
     stop_server(server);
-}
-
-fn start_server(exe: &std::path::Path, bytes: usize) -> (Child, String) {
-    let mut server = Command::new(exe)
-        .env("BENCH_ROLE", "server")
-        .env("BENCH_BYTES", bytes.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("server child starts");
-    let mut base = String::new();
-    BufReader::new(server.stdout.take().expect("server stdout"))
-        .read_line(&mut base)
-        .expect("server prints its URL");
-    (server, base.trim().to_owned())
-}
-
-/// Closing its stdin tells the server child to stop.
-fn stop_server(mut server: Child) {
-    drop(server.stdin.take());
-    let _ = server.wait();
 }
 
 fn main() {

@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
-use futures_util::TryStreamExt;
-
 use billing_models::{
     BillingInvoice, BillingInvoiceItem, BillingInvoiceItemListing, BillingInvoiceListing,
 };
+use chrono::NaiveDate;
 
 use crate::download::Document;
 use crate::operations::{
@@ -18,8 +16,8 @@ use crate::operations::{
     GetBillingContractsInvoiceLinesQuery, GetBillingContractsInvoicesPaymentStatus,
     GetBillingContractsInvoicesQuery,
 };
-use crate::paging::{self, ItemStream, Listing, PageStream, Route};
-use crate::{Client, Error};
+use crate::paging::{CursorQuery, ListingRequest, sealed};
+use crate::{Client, Error, Operation};
 
 impl Client {
     /// The org's invoices, following every page; filters and the page size are set on the
@@ -40,20 +38,12 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn invoices(&self) -> InvoicesRequest {
-        InvoicesRequest {
-            client: self.clone(),
-            query: GetBillingContractsInvoicesQuery::default(),
-            page_size: None,
-        }
+        ListingRequest::new(self, GetBillingContractsInvoicesQuery::default())
     }
 
     /// The lines of one invoice, following every page.
     pub fn invoice_lines(&self, invoice_id: impl Into<String>) -> InvoiceLinesRequest {
-        InvoiceLinesRequest {
-            client: self.clone(),
-            invoice_id: invoice_id.into(),
-            page_size: None,
-        }
+        ListingRequest::new(self, InvoiceLinesQuery(invoice_id.into()))
     }
 
     /// Downloads an invoice's PDF to `path`: asks the API for the document's pre-signed URL,
@@ -80,13 +70,7 @@ impl Client {
 }
 
 /// A listing of invoices being set up; made by [`Client::invoices`].
-#[derive(Debug, Clone)]
-#[must_use = "a listing does nothing until its pages or items are streamed"]
-pub struct InvoicesRequest {
-    client: Client,
-    query: GetBillingContractsInvoicesQuery,
-    page_size: Option<u32>,
-}
+pub type InvoicesRequest = ListingRequest<GetBillingContractsInvoicesQuery>;
 
 impl InvoicesRequest {
     /// Only invoices from this date on (`dateStart`).
@@ -106,138 +90,57 @@ impl InvoicesRequest {
         self.query.payment_status = Some(status);
         self
     }
+}
 
-    /// Items per page, 1..=[`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) (the server's default
-    /// when not set); anything else fails before a request is made.
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
-    }
+impl sealed::Sealed for GetBillingContractsInvoicesQuery {}
 
-    /// Every page, in order.
-    pub fn pages(self) -> PageStream<BillingInvoice> {
-        let InvoicesRequest {
-            client,
-            mut query,
-            page_size,
-        } = self;
-        query.page_size = match paging::check_page_size(page_size) {
-            Ok(page_size) => page_size,
-            Err(error) => return paging::failed(error),
-        };
-        let route = Route::new(
-            &GET_BILLING_CONTRACTS_INVOICES,
-            &[],
-            client.api_base().cloned(),
-        );
-        paging::by_cursor(route, move |after| {
-            let (client, mut query) = (client.clone(), query.clone());
-            query.after = after;
-            async move { client.get_billing_contracts_invoices(&query).await }
-        })
-    }
+impl CursorQuery for GetBillingContractsInvoicesQuery {
+    type Item = BillingInvoice;
+    type Page = BillingInvoiceListing;
+    const OPERATION: &'static Operation = &GET_BILLING_CONTRACTS_INVOICES;
 
-    /// Every invoice, page after page.
-    pub fn items(self) -> ItemStream<BillingInvoice> {
-        paging::items(self.pages())
-    }
-
-    /// Every invoice in one `Vec`; on an error the invoices fetched so far are dropped (use
-    /// [`items`](Self::items) to keep them).
-    pub async fn collect_all(self) -> Result<Vec<BillingInvoice>, Error> {
-        self.items().try_collect().await
+    async fn fetch(
+        mut self,
+        client: Client,
+        page_size: Option<i32>,
+        after: Option<String>,
+    ) -> Result<BillingInvoiceListing, Error> {
+        (self.page_size, self.after) = (page_size, after);
+        client.get_billing_contracts_invoices(&self).await
     }
 }
 
 /// A listing of one invoice's lines being set up; made by [`Client::invoice_lines`].
-#[derive(Debug, Clone)]
-#[must_use = "a listing does nothing until its pages or items are streamed"]
-pub struct InvoiceLinesRequest {
-    client: Client,
-    invoice_id: String,
-    page_size: Option<u32>,
-}
+pub type InvoiceLinesRequest = ListingRequest<InvoiceLinesQuery>;
 
-impl InvoiceLinesRequest {
-    /// Items per page, 1..=[`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) (the server's default
-    /// when not set); anything else fails before a request is made.
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
+/// The invoice whose lines an [`InvoiceLinesRequest`] lists.
+#[derive(Debug, Clone)]
+pub struct InvoiceLinesQuery(String);
+
+impl sealed::Sealed for InvoiceLinesQuery {}
+
+impl CursorQuery for InvoiceLinesQuery {
+    type Item = BillingInvoiceItem;
+    type Page = BillingInvoiceItemListing;
+    const OPERATION: &'static Operation = &GET_BILLING_CONTRACTS_INVOICE_LINES;
+
+    fn path_params(&self) -> Vec<&str> {
+        vec![&self.0]
     }
 
-    /// Every page, in order.
-    pub fn pages(self) -> PageStream<BillingInvoiceItem> {
-        let InvoiceLinesRequest {
-            client,
-            invoice_id,
-            page_size,
-        } = self;
-        let page_size = match paging::check_page_size(page_size) {
-            Ok(page_size) => page_size,
-            Err(error) => return paging::failed(error),
-        };
+    async fn fetch(
+        self,
+        client: Client,
+        page_size: Option<i32>,
+        after: Option<String>,
+    ) -> Result<BillingInvoiceItemListing, Error> {
         let query = GetBillingContractsInvoiceLinesQuery {
             page_size,
+            after,
             ..Default::default()
         };
-        let route = Route::new(
-            &GET_BILLING_CONTRACTS_INVOICE_LINES,
-            &[&invoice_id],
-            client.api_base().cloned(),
-        );
-        paging::by_cursor(route, move |after| {
-            let (client, invoice_id, mut query) =
-                (client.clone(), invoice_id.clone(), query.clone());
-            query.after = after;
-            async move {
-                client
-                    .get_billing_contracts_invoice_lines(&invoice_id, &query)
-                    .await
-            }
-        })
-    }
-
-    /// Every line, page after page.
-    pub fn items(self) -> ItemStream<BillingInvoiceItem> {
-        paging::items(self.pages())
-    }
-
-    /// Every line in one `Vec`; on an error the lines fetched so far are dropped (use
-    /// [`items`](Self::items) to keep them).
-    pub async fn collect_all(self) -> Result<Vec<BillingInvoiceItem>, Error> {
-        self.items().try_collect().await
-    }
-}
-
-impl Listing for BillingInvoiceListing {
-    type Item = BillingInvoice;
-
-    fn next_uri(&self) -> Option<&str> {
-        self.next_uri.as_deref()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entities.as_ref().is_none_or(Vec::is_empty)
-    }
-
-    fn into_items(self) -> Vec<BillingInvoice> {
-        self.entities.unwrap_or_default()
-    }
-}
-
-impl Listing for BillingInvoiceItemListing {
-    type Item = BillingInvoiceItem;
-
-    fn next_uri(&self) -> Option<&str> {
-        self.next_uri.as_deref()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entities.as_ref().is_none_or(Vec::is_empty)
-    }
-
-    fn into_items(self) -> Vec<BillingInvoiceItem> {
-        self.entities.unwrap_or_default()
+        client
+            .get_billing_contracts_invoice_lines(&self.0, &query)
+            .await
     }
 }

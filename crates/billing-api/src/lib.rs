@@ -113,8 +113,8 @@ pub use download::{
 pub use error::{DecodeError, Error, ServiceError, Setting};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, OrgOverview};
 pub use generated::operations;
-pub use invoices::{InvoiceLinesRequest, InvoicesRequest};
-pub use paging::{ItemStream, MAX_PAGE_SIZE, Page, PageStream};
+pub use invoices::{InvoiceLinesQuery, InvoiceLinesRequest, InvoicesRequest};
+pub use paging::{CursorQuery, ItemStream, ListingRequest, MAX_PAGE_SIZE, Page, PageStream};
 pub use request::Operation;
 pub use trustors::TrustorsRequest;
 pub use waiter::{DEFAULT_DEADLINE, DEFAULT_INTERVAL, Progress, ReportWaiter};

@@ -19,12 +19,13 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use billing_transport::same_origin;
+use futures_util::TryStreamExt;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::Uri;
 use percent_encoding::percent_decode_str;
 
-use crate::Error;
 use crate::request::Operation;
+use crate::{Client, Error};
 
 /// The largest `pageSize` the listings accept.
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -76,8 +77,101 @@ pub(crate) fn check_page_size(page_size: Option<u32>) -> Result<Option<i32>, Err
     }
 }
 
+/// A cursor listing being set up: its filters (methods of [`ContractsRequest`],
+/// [`InvoicesRequest`]), the page size, then its pages, its items or all of them. Made by
+/// [`Client::contracts`], [`Client::invoices`] and [`Client::invoice_lines`].
+///
+/// [`ContractsRequest`]: crate::ContractsRequest
+/// [`InvoicesRequest`]: crate::InvoicesRequest
+#[derive(Debug, Clone)]
+#[must_use = "a listing does nothing until its pages or items are streamed"]
+pub struct ListingRequest<Q> {
+    client: Client,
+    pub(crate) query: Q,
+    page_size: Option<u32>,
+}
+
+impl<Q: CursorQuery> ListingRequest<Q> {
+    pub(crate) fn new(client: &Client, query: Q) -> Self {
+        ListingRequest {
+            client: client.clone(),
+            query,
+            page_size: None,
+        }
+    }
+
+    /// Items per page, 1..=[`MAX_PAGE_SIZE`] (the server's default when not set); anything
+    /// else fails before a request is made.
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Every page, in order.
+    pub fn pages(self) -> PageStream<Q::Item> {
+        let ListingRequest {
+            client,
+            query,
+            page_size,
+        } = self;
+        let page_size = match check_page_size(page_size) {
+            Ok(page_size) => page_size,
+            Err(error) => return failed(error),
+        };
+        let route = Route::new(
+            Q::OPERATION,
+            &query.path_params(),
+            client.api_base().cloned(),
+        );
+        by_cursor(route, move |after| {
+            query.clone().fetch(client.clone(), page_size, after)
+        })
+    }
+
+    /// Every item, page after page.
+    pub fn items(self) -> ItemStream<Q::Item> {
+        items(self.pages())
+    }
+
+    /// Every item in one `Vec`; on an error the items fetched so far are dropped (use
+    /// [`items`](Self::items) to keep them).
+    pub async fn collect_all(self) -> Result<Vec<Q::Item>, Error> {
+        self.items().try_collect().await
+    }
+}
+
+/// What a cursor listing asks for, beyond the page size and the cursor: the operation, the
+/// values of its path parameters, and the call with its filters. Implemented by the queries of
+/// this crate's listings only; name it to write code over any of them.
+pub trait CursorQuery: Clone + Send + Sync + sealed::Sealed + 'static {
+    /// What the listing lists.
+    type Item: Send + 'static;
+    /// The listing model the operation answers.
+    type Page: Listing<Item = Self::Item>;
+    /// The operation.
+    const OPERATION: &'static Operation;
+
+    /// The values of the operation's path parameters, in template order.
+    fn path_params(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Asks for one page.
+    fn fetch(
+        self,
+        client: Client,
+        page_size: Option<i32>,
+        after: Option<String>,
+    ) -> impl Future<Output = Result<Self::Page, Error>> + Send + 'static;
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`CursorQuery`](super::CursorQuery) to this crate's listings.
+    pub trait Sealed {}
+}
+
 /// What a cursor-paged listing model gives the walk.
-pub(crate) trait Listing: Send + 'static {
+pub trait Listing: Send + 'static {
     /// The entity type.
     type Item: Send + 'static;
     /// The `nextUri` field.
@@ -86,6 +180,34 @@ pub(crate) trait Listing: Send + 'static {
     fn is_empty(&self) -> bool;
     /// The `entities` field (absent is empty).
     fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// Implements [`Listing`] for models with the usual `entities` and `nextUri` fields.
+macro_rules! entity_listings {
+    ($($listing:ty => $item:ty),* $(,)?) => {$(
+        impl Listing for $listing {
+            type Item = $item;
+
+            fn next_uri(&self) -> Option<&str> {
+                self.next_uri.as_deref()
+            }
+
+            fn is_empty(&self) -> bool {
+                self.entities.as_ref().is_none_or(Vec::is_empty)
+            }
+
+            fn into_items(self) -> Vec<$item> {
+                self.entities.unwrap_or_default()
+            }
+        }
+    )*};
+}
+
+entity_listings! {
+    billing_models::BillingContractListing => billing_models::BillingContract,
+    billing_models::BillingInvoiceListing => billing_models::BillingInvoice,
+    billing_models::BillingInvoiceItemListing => billing_models::BillingInvoiceItem,
+    billing_models::TrustorEntityListing => billing_models::Trustor,
 }
 
 /// What a page-number listing adds.

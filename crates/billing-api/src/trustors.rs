@@ -6,7 +6,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use billing_models::{Trustor, TrustorEntityListing};
 
 use crate::operations::GET_ORGAUTHORIZATION_TRUSTORS;
-use crate::paging::{self, ItemStream, Listing, NumberedListing, Page, PageStream, Route};
+use crate::paging::{self, ItemStream, NumberedListing, Page, PageStream, Route};
 use crate::{Client, Error};
 
 impl Client {
@@ -96,22 +96,6 @@ impl TrustorsRequest {
     /// [`items`](Self::items) to keep them).
     pub async fn collect_all(self) -> Result<Vec<Trustor>, Error> {
         self.items().try_collect().await
-    }
-}
-
-impl Listing for TrustorEntityListing {
-    type Item = Trustor;
-
-    fn next_uri(&self) -> Option<&str> {
-        self.next_uri.as_deref()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entities.as_ref().is_none_or(Vec::is_empty)
-    }
-
-    fn into_items(self) -> Vec<Trustor> {
-        self.entities.unwrap_or_default()
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use billing_api::ContractsRequest;
 use billing_api::models::{
     BillingCharge, BillingContract, BillingContractPeriodDetail, BillingWallet,
 };
@@ -11,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
-use super::listing::{self, Column, Layout, PagingArgs, date, json, shown};
+use super::listing::{self, Column, Layout, PagingArgs, date, given, json, shown};
 use crate::cli::Format;
 use crate::connect::ConnectOptions;
 use crate::exit::{Exit, Failure};
@@ -80,36 +81,23 @@ pub enum Status {
 /// Runs `contracts`.
 pub(crate) async fn run(ctx: &Context, args: ContractsArgs) -> Result<Exit, Failure> {
     if let ContractsCommand::List(list) = &args.command {
-        if let (Some(from), Some(to)) = (list.from, list.to) {
-            if to < from {
-                return Err(Failure::new(Exit::Usage, "--to must not be before --from"));
-            }
-        }
+        listing::check_dates(list.from, list.to)?;
     }
     let session = ctx.connect(ConnectOptions::default()).await?;
     let client = &session.client;
     match args.command {
         ContractsCommand::List(list) => {
-            let mut request = client.contracts();
-            if let Some(status) = list.status {
-                request = request.status(match status {
-                    Status::Active => GetBillingContractsStatus::Active,
-                    Status::Inactive => GetBillingContractsStatus::Inactive,
-                });
-            }
-            if let Some(from) = list.from {
-                request = request.date_start(from);
-            }
-            if let Some(to) = list.to {
-                request = request.date_end(to);
-            }
-            if let Some(number) = list.external_number {
-                request = request.external_number(number);
-            }
-            if let Some(page_size) = list.paging.page_size {
-                request = request.page_size(page_size);
-            }
-            listing::print(ctx, request.pages(), list.paging.limit, &contracts()).await
+            let status = list.status.map(|status| match status {
+                Status::Active => GetBillingContractsStatus::Active,
+                Status::Inactive => GetBillingContractsStatus::Inactive,
+            });
+            let request = given(client.contracts(), status, ContractsRequest::status);
+            let request = given(request, list.from, ContractsRequest::date_start);
+            let request = given(request, list.to, ContractsRequest::date_end);
+            let request = given(request, list.external_number, |r, n: String| {
+                r.external_number(n)
+            });
+            listing::run(ctx, request, &list.paging, &contracts()).await
         }
         ContractsCommand::Show { contract_id } => {
             let contract = client.get_billing_contract(&contract_id).await?;

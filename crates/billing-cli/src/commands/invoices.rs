@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use billing_api::InvoicesRequest;
 use billing_api::models::{
     BillingInvoice, BillingInvoiceItem, BillingProduct, Customer, InvoiceAddress,
 };
@@ -10,7 +11,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
-use super::listing::{self, Column, Layout, PagingArgs, date, shown};
+use super::listing::{self, Column, Layout, PagingArgs, date, given, shown};
 use crate::connect::ConnectOptions;
 use crate::exit::{Exit, Failure};
 
@@ -74,40 +75,23 @@ pub enum PaymentStatus {
 /// Runs `invoices`.
 pub(crate) async fn run(ctx: &Context, args: InvoicesArgs) -> Result<Exit, Failure> {
     if let InvoicesCommand::List(list) = &args.command {
-        if let (Some(from), Some(to)) = (list.from, list.to) {
-            if to < from {
-                return Err(Failure::new(Exit::Usage, "--to must not be before --from"));
-            }
-        }
+        listing::check_dates(list.from, list.to)?;
     }
     let session = ctx.connect(ConnectOptions::default()).await?;
     let client = &session.client;
     match args.command {
         InvoicesCommand::List(list) => {
-            let mut request = client.invoices();
-            if let Some(status) = list.payment_status {
-                request = request.payment_status(match status {
-                    PaymentStatus::Paid => GetBillingContractsInvoicesPaymentStatus::Paid,
-                    PaymentStatus::Unpaid => GetBillingContractsInvoicesPaymentStatus::UnPaid,
-                });
-            }
-            if let Some(from) = list.from {
-                request = request.date_start(from);
-            }
-            if let Some(to) = list.to {
-                request = request.date_end(to);
-            }
-            if let Some(page_size) = list.paging.page_size {
-                request = request.page_size(page_size);
-            }
-            listing::print(ctx, request.pages(), list.paging.limit, &invoices()).await
+            let status = list.payment_status.map(|status| match status {
+                PaymentStatus::Paid => GetBillingContractsInvoicesPaymentStatus::Paid,
+                PaymentStatus::Unpaid => GetBillingContractsInvoicesPaymentStatus::UnPaid,
+            });
+            let request = given(client.invoices(), status, InvoicesRequest::payment_status);
+            let request = given(request, list.from, InvoicesRequest::date_start);
+            let request = given(request, list.to, InvoicesRequest::date_end);
+            listing::run(ctx, request, &list.paging, &invoices()).await
         }
         InvoicesCommand::Lines { invoice_id, paging } => {
-            let mut request = client.invoice_lines(invoice_id);
-            if let Some(page_size) = paging.page_size {
-                request = request.page_size(page_size);
-            }
-            listing::print(ctx, request.pages(), paging.limit, &lines()).await
+            listing::run(ctx, client.invoice_lines(invoice_id), &paging, &lines()).await
         }
         InvoicesCommand::Download { invoice_id } => {
             let path = ctx

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use billing_api::{Error, PageStream};
+use billing_api::{CursorQuery, Error, ListingRequest, PageStream};
 use chrono::NaiveDate;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment};
@@ -41,6 +41,38 @@ pub(crate) struct Layout<T: 'static> {
     pub table: Vec<Column<T>>,
     /// Table columns holding numbers.
     pub right: &'static [&'static str],
+}
+
+/// Refuses `--to` before `--from`, before anything is sent.
+pub(crate) fn check_dates(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), Failure> {
+    match (from, to) {
+        (Some(from), Some(to)) if to < from => {
+            Err(Failure::new(Exit::Usage, "--to must not be before --from"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `set(request, value)` when the option was given, else the request as it is.
+pub(crate) fn given<R, V>(request: R, value: Option<V>, set: impl FnOnce(R, V) -> R) -> R {
+    match value {
+        Some(value) => set(request, value),
+        None => request,
+    }
+}
+
+/// Runs a `list` subcommand once its filters are set: the page size, then every page printed.
+pub(crate) async fn run<Q: CursorQuery>(
+    ctx: &Context,
+    request: ListingRequest<Q>,
+    paging: &PagingArgs,
+    layout: &Layout<Q::Item>,
+) -> Result<Exit, Failure>
+where
+    Q::Item: Serialize,
+{
+    let request = given(request, paging.page_size, ListingRequest::page_size);
+    print(ctx, request.pages(), paging.limit, layout).await
 }
 
 /// Prints every item of `pages` (up to `--limit`) and says how the command ends. Nothing is
@@ -211,4 +243,37 @@ pub(crate) fn json<V: Serialize>(value: &Option<V>) -> String {
         .as_ref()
         .and_then(|v| serde_json::to_string(v).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2026, 10, d)
+    }
+
+    #[test]
+    fn to_before_from_is_a_usage_error_and_an_open_or_equal_range_is_not() {
+        let err = check_dates(day(2), day(1)).unwrap_err();
+        assert_eq!(err.exit(), Exit::Usage);
+        for (from, to) in [
+            (day(1), day(1)),
+            (day(1), day(2)),
+            (None, day(1)),
+            (day(2), None),
+        ] {
+            assert!(check_dates(from, to).is_ok(), "{from:?}..{to:?}");
+        }
+    }
+
+    #[test]
+    fn given_sets_only_what_was_given() {
+        let push = |mut v: Vec<u32>, x| {
+            v.push(x);
+            v
+        };
+        assert_eq!(given(vec![1], Some(2), push), vec![1, 2]);
+        assert_eq!(given(vec![1], None, push), vec![1]);
+    }
 }

@@ -134,7 +134,7 @@ impl Serialize for BillingContractPeriod {
 
 /// The type of address.
 ///
-/// Values of `BillingContractPeriod.status`. A value this version does not know is kept as [`BillingContractPeriodStatus::Unknown`], so it
+/// Values of `BillingContractPeriod.status` and `BillingContractPeriodDetail.status`. A value this version does not know is kept as [`BillingContractPeriodStatus::Unknown`], so it
 /// survives a parse → serialize round trip unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]

@@ -8,7 +8,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 use chrono::NaiveDate;
-use super::{BillingCharge, BillingWallet};
+use super::{BillingCharge, BillingContractPeriodStatus, BillingWallet};
 use crate::wire;
 
 /// The `BillingContractPeriodDetail` model of the Genesys Cloud Platform API.
@@ -33,7 +33,7 @@ pub struct BillingContractPeriodDetail {
     /// The type of address.
     ///
     /// JSON `status`.
-    pub status: Option<BillingContractPeriodDetailStatus>,
+    pub status: Option<BillingContractPeriodStatus>,
     /// Represents usage metrics including prepaid, actual, and overage quantities along with associated charges.
     ///
     /// JSON `charges`.
@@ -70,10 +70,7 @@ impl BillingContractPeriodDetail {
 
     /// Sets [`status`](Self::status) (JSON `status`).
     #[must_use]
-    pub fn with_status(
-        mut self,
-        value: impl Into<BillingContractPeriodDetailStatus>,
-    ) -> Self {
+    pub fn with_status(mut self, value: impl Into<BillingContractPeriodStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -113,7 +110,7 @@ impl<'de> de::Visitor<'de> for BillingContractPeriodDetailVisitor {
         let mut f_id: Option<Option<String>> = None;
         let mut f_date_start: Option<Option<wire::Day>> = None;
         let mut f_date_end: Option<Option<wire::Day>> = None;
-        let mut f_status: Option<Option<BillingContractPeriodDetailStatus>> = None;
+        let mut f_status: Option<Option<BillingContractPeriodStatus>> = None;
         let mut f_charges: Option<Option<Vec<BillingCharge>>> = None;
         let mut f_wallets: Option<Option<Vec<BillingWallet>>> = None;
         let mut unknown_fields = Map::new();
@@ -167,83 +164,5 @@ impl Serialize for BillingContractPeriodDetail {
             map.serialize_entry(key, value)?;
         }
         map.end()
-    }
-}
-
-/// The type of address.
-///
-/// Values of `BillingContractPeriodDetail.status`. A value this version does not know is kept as [`BillingContractPeriodDetailStatus::Unknown`], so it
-/// survives a parse → serialize round trip unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum BillingContractPeriodDetailStatus {
-    /// `Open`
-    #[default]
-    Open,
-    /// `Closed`
-    Closed,
-    /// A value this version does not know, exactly as the server sent it.
-    Unknown(String),
-}
-
-impl BillingContractPeriodDetailStatus {
-    /// The values this version knows, in the order the spec lists them.
-    pub const KNOWN: &'static [&'static str] = &["Open", "Closed"];
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "Open",
-            Self::Closed => "Closed",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// Whether this is a value this version does not know.
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-impl From<&str> for BillingContractPeriodDetailStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "Open" => Self::Open,
-            "Closed" => Self::Closed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl From<String> for BillingContractPeriodDetailStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
-    }
-}
-
-impl std::str::FromStr for BillingContractPeriodDetailStatus {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl fmt::Display for BillingContractPeriodDetailStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for BillingContractPeriodDetailStatus {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for BillingContractPeriodDetailStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
     }
 }

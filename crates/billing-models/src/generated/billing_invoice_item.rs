@@ -54,7 +54,7 @@ pub struct BillingInvoiceItem {
     /// Unit of Measure.
     ///
     /// JSON `unitOfMeasure`.
-    pub unit_of_measure: Option<BillingInvoiceItemUnitOfMeasure>,
+    pub unit_of_measure: Option<BillingUnitOfMeasure>,
     /// Amount.
     ///
     /// JSON `amount`; an exact decimal, read from the JSON number's literal text and written back with the same value.
@@ -124,7 +124,7 @@ impl BillingInvoiceItem {
     #[must_use]
     pub fn with_unit_of_measure(
         mut self,
-        value: impl Into<BillingInvoiceItemUnitOfMeasure>,
+        value: impl Into<BillingUnitOfMeasure>,
     ) -> Self {
         self.unit_of_measure = Some(value.into());
         self
@@ -163,7 +163,7 @@ impl<'de> de::Visitor<'de> for BillingInvoiceItemVisitor {
         let mut f_date_end: Option<Option<wire::Day>> = None;
         let mut f_organization: Option<Option<NamedEntity>> = None;
         let mut f_quantity: Option<Option<i32>> = None;
-        let mut f_unit_of_measure: Option<Option<BillingInvoiceItemUnitOfMeasure>> = None;
+        let mut f_unit_of_measure: Option<Option<BillingUnitOfMeasure>> = None;
         let mut f_amount: Option<Option<wire::Number>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
@@ -247,13 +247,11 @@ impl Serialize for BillingInvoiceItem {
     }
 }
 
-/// Unit of Measure.
-///
-/// Values of `BillingInvoiceItem.unitOfMeasure`. A value this version does not know is kept as [`BillingInvoiceItemUnitOfMeasure::Unknown`], so it
+/// Values of `BillingInvoiceItem.unitOfMeasure`, `BillingPlanItem.unitOfMeasure`, `BillingProduct.unitOfMeasure` and `BillingWallet.unitOfMeasure`. A value this version does not know is kept as [`BillingUnitOfMeasure::Unknown`], so it
 /// survives a parse → serialize round trip unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
-pub enum BillingInvoiceItemUnitOfMeasure {
+pub enum BillingUnitOfMeasure {
     /// `Call`
     #[default]
     Call,
@@ -331,7 +329,7 @@ pub enum BillingInvoiceItemUnitOfMeasure {
     Unknown(String),
 }
 
-impl BillingInvoiceItemUnitOfMeasure {
+impl BillingUnitOfMeasure {
     /// The values this version knows, in the order the spec lists them.
     pub const KNOWN: &'static [&'static str] = &[
         "Call",
@@ -421,7 +419,7 @@ impl BillingInvoiceItemUnitOfMeasure {
     }
 }
 
-impl From<&str> for BillingInvoiceItemUnitOfMeasure {
+impl From<&str> for BillingUnitOfMeasure {
     fn from(value: &str) -> Self {
         match value {
             "Call" => Self::Call,
@@ -465,7 +463,7 @@ impl From<&str> for BillingInvoiceItemUnitOfMeasure {
     }
 }
 
-impl From<String> for BillingInvoiceItemUnitOfMeasure {
+impl From<String> for BillingUnitOfMeasure {
     fn from(value: String) -> Self {
         match Self::from(value.as_str()) {
             Self::Unknown(_) => Self::Unknown(value),
@@ -474,26 +472,26 @@ impl From<String> for BillingInvoiceItemUnitOfMeasure {
     }
 }
 
-impl std::str::FromStr for BillingInvoiceItemUnitOfMeasure {
+impl std::str::FromStr for BillingUnitOfMeasure {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
 
-impl fmt::Display for BillingInvoiceItemUnitOfMeasure {
+impl fmt::Display for BillingUnitOfMeasure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for BillingInvoiceItemUnitOfMeasure {
+impl Serialize for BillingUnitOfMeasure {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for BillingInvoiceItemUnitOfMeasure {
+impl<'de> Deserialize<'de> for BillingUnitOfMeasure {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
     }

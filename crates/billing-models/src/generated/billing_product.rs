@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
+use super::BillingUnitOfMeasure;
 use crate::wire;
 
 /// The `BillingProduct` model of the Genesys Cloud Platform API.
@@ -31,7 +32,7 @@ pub struct BillingProduct {
     /// The unit of measure for the product.
     ///
     /// JSON `unitOfMeasure`.
-    pub unit_of_measure: Option<BillingProductUnitOfMeasure>,
+    pub unit_of_measure: Option<BillingUnitOfMeasure>,
     /// JSON fields this version does not know, kept as sent.
     pub unknown_fields: Map<String, Value>,
 }
@@ -62,7 +63,7 @@ impl BillingProduct {
     #[must_use]
     pub fn with_unit_of_measure(
         mut self,
-        value: impl Into<BillingProductUnitOfMeasure>,
+        value: impl Into<BillingUnitOfMeasure>,
     ) -> Self {
         self.unit_of_measure = Some(value.into());
         self
@@ -89,7 +90,7 @@ impl<'de> de::Visitor<'de> for BillingProductVisitor {
         let mut f_id: Option<Option<String>> = None;
         let mut f_sku: Option<Option<String>> = None;
         let mut f_name: Option<Option<String>> = None;
-        let mut f_unit_of_measure: Option<Option<BillingProductUnitOfMeasure>> = None;
+        let mut f_unit_of_measure: Option<Option<BillingUnitOfMeasure>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<wire::Key<'de>>()? {
             match key.as_bytes() {
@@ -133,257 +134,5 @@ impl Serialize for BillingProduct {
             map.serialize_entry(key, value)?;
         }
         map.end()
-    }
-}
-
-/// The unit of measure for the product.
-///
-/// Values of `BillingProduct.unitOfMeasure`. A value this version does not know is kept as [`BillingProductUnitOfMeasure::Unknown`], so it
-/// survives a parse → serialize round trip unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum BillingProductUnitOfMeasure {
-    /// `Call`
-    #[default]
-    Call,
-    /// `Character`
-    Character,
-    /// `Conversation`
-    Conversation,
-    /// `Course`
-    Course,
-    /// `Day`
-    Day,
-    /// `EA`
-    Ea,
-    /// `Each`
-    Each,
-    /// `Employee`
-    Employee,
-    /// `Engagement`
-    Engagement,
-    /// `Evaluation`
-    Evaluation,
-    /// `Event`
-    Event,
-    /// `Exam`
-    Exam,
-    /// `GB`
-    Gb,
-    /// `Guide`
-    Guide,
-    /// `Hour`
-    Hour,
-    /// `Ingestion`
-    Ingestion,
-    /// `Instance`
-    Instance,
-    /// `Interaction`
-    Interaction,
-    /// `Invocation`
-    Invocation,
-    /// `Message`
-    Message,
-    /// `MillionCharacters`
-    MillionCharacters,
-    /// `Minute`
-    Minute,
-    /// `Person`
-    Person,
-    /// `PhoneNumber`
-    PhoneNumber,
-    /// `Port`
-    Port,
-    /// `RateTable`
-    RateTable,
-    /// `Segment`
-    Segment,
-    /// `Session`
-    Session,
-    /// `Stream`
-    Stream,
-    /// `Summary`
-    Summary,
-    /// `Token`
-    Token,
-    /// `Transaction`
-    Transaction,
-    /// `Translation`
-    Translation,
-    /// `Turn`
-    Turn,
-    /// `Unit`
-    Unit,
-    /// `User`
-    User,
-    /// A value this version does not know, exactly as the server sent it.
-    Unknown(String),
-}
-
-impl BillingProductUnitOfMeasure {
-    /// The values this version knows, in the order the spec lists them.
-    pub const KNOWN: &'static [&'static str] = &[
-        "Call",
-        "Character",
-        "Conversation",
-        "Course",
-        "Day",
-        "EA",
-        "Each",
-        "Employee",
-        "Engagement",
-        "Evaluation",
-        "Event",
-        "Exam",
-        "GB",
-        "Guide",
-        "Hour",
-        "Ingestion",
-        "Instance",
-        "Interaction",
-        "Invocation",
-        "Message",
-        "MillionCharacters",
-        "Minute",
-        "Person",
-        "PhoneNumber",
-        "Port",
-        "RateTable",
-        "Segment",
-        "Session",
-        "Stream",
-        "Summary",
-        "Token",
-        "Transaction",
-        "Translation",
-        "Turn",
-        "Unit",
-        "User",
-    ];
-
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "Call",
-            Self::Character => "Character",
-            Self::Conversation => "Conversation",
-            Self::Course => "Course",
-            Self::Day => "Day",
-            Self::Ea => "EA",
-            Self::Each => "Each",
-            Self::Employee => "Employee",
-            Self::Engagement => "Engagement",
-            Self::Evaluation => "Evaluation",
-            Self::Event => "Event",
-            Self::Exam => "Exam",
-            Self::Gb => "GB",
-            Self::Guide => "Guide",
-            Self::Hour => "Hour",
-            Self::Ingestion => "Ingestion",
-            Self::Instance => "Instance",
-            Self::Interaction => "Interaction",
-            Self::Invocation => "Invocation",
-            Self::Message => "Message",
-            Self::MillionCharacters => "MillionCharacters",
-            Self::Minute => "Minute",
-            Self::Person => "Person",
-            Self::PhoneNumber => "PhoneNumber",
-            Self::Port => "Port",
-            Self::RateTable => "RateTable",
-            Self::Segment => "Segment",
-            Self::Session => "Session",
-            Self::Stream => "Stream",
-            Self::Summary => "Summary",
-            Self::Token => "Token",
-            Self::Transaction => "Transaction",
-            Self::Translation => "Translation",
-            Self::Turn => "Turn",
-            Self::Unit => "Unit",
-            Self::User => "User",
-            Self::Unknown(value) => value,
-        }
-    }
-
-    /// Whether this is a value this version does not know.
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-impl From<&str> for BillingProductUnitOfMeasure {
-    fn from(value: &str) -> Self {
-        match value {
-            "Call" => Self::Call,
-            "Character" => Self::Character,
-            "Conversation" => Self::Conversation,
-            "Course" => Self::Course,
-            "Day" => Self::Day,
-            "EA" => Self::Ea,
-            "Each" => Self::Each,
-            "Employee" => Self::Employee,
-            "Engagement" => Self::Engagement,
-            "Evaluation" => Self::Evaluation,
-            "Event" => Self::Event,
-            "Exam" => Self::Exam,
-            "GB" => Self::Gb,
-            "Guide" => Self::Guide,
-            "Hour" => Self::Hour,
-            "Ingestion" => Self::Ingestion,
-            "Instance" => Self::Instance,
-            "Interaction" => Self::Interaction,
-            "Invocation" => Self::Invocation,
-            "Message" => Self::Message,
-            "MillionCharacters" => Self::MillionCharacters,
-            "Minute" => Self::Minute,
-            "Person" => Self::Person,
-            "PhoneNumber" => Self::PhoneNumber,
-            "Port" => Self::Port,
-            "RateTable" => Self::RateTable,
-            "Segment" => Self::Segment,
-            "Session" => Self::Session,
-            "Stream" => Self::Stream,
-            "Summary" => Self::Summary,
-            "Token" => Self::Token,
-            "Transaction" => Self::Transaction,
-            "Translation" => Self::Translation,
-            "Turn" => Self::Turn,
-            "Unit" => Self::Unit,
-            "User" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl From<String> for BillingProductUnitOfMeasure {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unknown(_) => Self::Unknown(value),
-            known => known,
-        }
-    }
-}
-
-impl std::str::FromStr for BillingProductUnitOfMeasure {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl fmt::Display for BillingProductUnitOfMeasure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for BillingProductUnitOfMeasure {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for BillingProductUnitOfMeasure {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
     }
 }

@@ -38,29 +38,26 @@ pub use billing_charge::BillingCharge;
 pub use billing_contract::{BillingContract, BillingContractStatus};
 pub use billing_contract_listing::BillingContractListing;
 pub use billing_contract_period::{BillingContractPeriod, BillingContractPeriodStatus};
-pub use billing_contract_period_detail::{
-    BillingContractPeriodDetail, BillingContractPeriodDetailStatus,
-};
-
+pub use billing_contract_period_detail::BillingContractPeriodDetail;
 pub use billing_invoice::{BillingInvoice, BillingInvoicePaymentStatus};
-pub use billing_invoice_item::{BillingInvoiceItem, BillingInvoiceItemUnitOfMeasure};
+pub use billing_invoice_item::{BillingInvoiceItem, BillingUnitOfMeasure};
 pub use billing_invoice_item_listing::BillingInvoiceItemListing;
 pub use billing_invoice_listing::BillingInvoiceListing;
 pub use billing_plan::BillingPlan;
-pub use billing_plan_item::{BillingPlanItem, BillingPlanItemUnitOfMeasure};
-pub use billing_product::{BillingProduct, BillingProductUnitOfMeasure};
+pub use billing_plan_item::BillingPlanItem;
+pub use billing_product::BillingProduct;
 pub use billing_usage::BillingUsage;
 pub use billing_usage_report::{BillingUsageReport, BillingUsageReportStatus};
 pub use billing_usage_resource::BillingUsageResource;
-pub use billing_wallet::{BillingWallet, BillingWalletUnitOfMeasure};
+pub use billing_wallet::BillingWallet;
 pub use customer::Customer;
 pub use detail::Detail;
 pub use error_body::ErrorBody;
 pub use invoice_address::{InvoiceAddress, InvoiceAddressAddressType};
 pub use limit::{Limit, LimitNamespace};
 pub use named_entity::NamedEntity;
-pub use org_user::{OrgUser, OrgUserState};
-pub use organization::{Organization, OrganizationState, OrganizationProductPlatform};
+pub use org_user::{OrgUser, State};
+pub use organization::{Organization, OrganizationProductPlatform};
 pub use subscription_overview_usage::SubscriptionOverviewUsage;
 pub use trustee_authorization::TrusteeAuthorization;
 pub use trustee_billing_overview::{
