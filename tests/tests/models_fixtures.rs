@@ -7,7 +7,7 @@ use billing_models::{
     BillingContractPeriodStatus, BillingContractStatus, BillingInvoice, BillingInvoiceItemListing,
     BillingInvoiceListing, BillingInvoicePaymentStatus, BillingUnitOfMeasure, BillingUsageReport,
     BillingUsageReportStatus, Decimal, ErrorBody, LimitNamespace, OrganizationProductPlatform,
-    State, TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor,
+    OrganizationState, TrusteeBillingOverview, TrusteeBillingOverviewSubscriptionType, Trustor,
     TrustorEntityListing, UrlResponse,
 };
 use billing_tests::{fixture, fixture_names};
@@ -561,7 +561,7 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
     assert!(trustor.enabled);
     let org = trustor.organization.as_ref().unwrap();
     assert_eq!(org.name.as_deref(), Some("Northwind Contact Center"));
-    assert_eq!(org.state, Some(State::Active));
+    assert_eq!(org.state, Some(OrganizationState::Active));
     assert_eq!(
         org.product_platform,
         Some(OrganizationProductPlatform::GenesysCloud)
@@ -622,7 +622,7 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
 
     let unknown: Trustor = parse("trustor_unknown_values.json");
     let org = unknown.organization.as_ref().unwrap();
-    assert_eq!(org.state, Some(State::Unknown("archived".into())));
+    assert_eq!(org.state, Some(OrganizationState::Unknown("archived".into())));
     assert!(org.product_platform.as_ref().unwrap().is_unknown());
     assert_eq!(org.unknown_fields["region"], "ap-southeast-2");
     assert_eq!(unknown.unknown_fields["trustType"], "Partner");

@@ -709,8 +709,9 @@ impl Lowering<'_> {
 /// the same order) one type, so a value read from one model compares with another's. The type is
 /// named by the longest common prefix of the declaring models' names that ends at a word
 /// boundary, then the field's name (`BillingPlanItem`, `BillingWallet` → `BillingUnitOfMeasure`),
-/// and lives in the first declaring model's module. An enum only one field declares keeps its
-/// per-field name.
+/// and lives in the first declaring model's module. An enum only one field declares, or one whose
+/// models share no leading word (`OrgUser`, `Organization`: a bare `State` would say nothing),
+/// keeps its per-field names.
 fn share_field_enums(
     spec: &Spec,
     models: &mut [Model],
@@ -743,7 +744,11 @@ fn share_field_enums(
             continue;
         }
         let names: Vec<&str> = members.iter().map(|m| m.model.as_str()).collect();
-        let shared = format!("{}{rest}", common_word_prefix(&names));
+        let prefix = common_word_prefix(&names);
+        if prefix.is_empty() {
+            continue;
+        }
+        let shared = format!("{prefix}{rest}");
         let pointer = &members[0].pointer;
         let taken_by_other = enums
             .iter()

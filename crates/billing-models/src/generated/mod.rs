@@ -56,8 +56,8 @@ pub use error_body::ErrorBody;
 pub use invoice_address::{InvoiceAddress, InvoiceAddressAddressType};
 pub use limit::{Limit, LimitNamespace};
 pub use named_entity::NamedEntity;
-pub use org_user::{OrgUser, State};
-pub use organization::{Organization, OrganizationProductPlatform};
+pub use org_user::{OrgUser, OrgUserState};
+pub use organization::{Organization, OrganizationState, OrganizationProductPlatform};
 pub use subscription_overview_usage::SubscriptionOverviewUsage;
 pub use trustee_authorization::TrusteeAuthorization;
 pub use trustee_billing_overview::{

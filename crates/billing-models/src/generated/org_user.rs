@@ -31,7 +31,7 @@ pub struct OrgUser {
     /// The current state for this user.
     ///
     /// JSON `state`; read-only: set by the server.
-    pub state: Option<State>,
+    pub state: Option<OrgUserState>,
     /// JSON `title`.
     pub title: Option<String>,
     /// JSON `username`.
@@ -103,7 +103,7 @@ impl OrgUser {
 
     /// Sets [`state`](Self::state) (JSON `state`).
     #[must_use]
-    pub fn with_state(mut self, value: impl Into<State>) -> Self {
+    pub fn with_state(mut self, value: impl Into<OrgUserState>) -> Self {
         self.state = Some(value.into());
         self
     }
@@ -207,7 +207,7 @@ impl<'de> de::Visitor<'de> for OrgUserVisitor {
         let mut f_name: Option<Option<String>> = None;
         let mut f_department: Option<Option<String>> = None;
         let mut f_email: Option<Option<String>> = None;
-        let mut f_state: Option<Option<State>> = None;
+        let mut f_state: Option<Option<OrgUserState>> = None;
         let mut f_title: Option<Option<String>> = None;
         let mut f_username: Option<Option<String>> = None;
         let mut f_version: Option<Option<i32>> = None;
@@ -343,11 +343,13 @@ impl Serialize for OrgUser {
     }
 }
 
-/// Values of `OrgUser.state` and `Organization.state`. A value this version does not know is kept as [`State::Unknown`], so it
+/// The current state for this user.
+///
+/// Values of `OrgUser.state`. A value this version does not know is kept as [`OrgUserState::Unknown`], so it
 /// survives a parse → serialize round trip unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
-pub enum State {
+pub enum OrgUserState {
     /// `active`
     #[default]
     Active,
@@ -359,7 +361,7 @@ pub enum State {
     Unknown(String),
 }
 
-impl State {
+impl OrgUserState {
     /// The values this version knows, in the order the spec lists them.
     pub const KNOWN: &'static [&'static str] = &["active", "inactive", "deleted"];
     /// The value as written on the wire.
@@ -378,7 +380,7 @@ impl State {
     }
 }
 
-impl From<&str> for State {
+impl From<&str> for OrgUserState {
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -389,7 +391,7 @@ impl From<&str> for State {
     }
 }
 
-impl From<String> for State {
+impl From<String> for OrgUserState {
     fn from(value: String) -> Self {
         match Self::from(value.as_str()) {
             Self::Unknown(_) => Self::Unknown(value),
@@ -398,26 +400,26 @@ impl From<String> for State {
     }
 }
 
-impl std::str::FromStr for State {
+impl std::str::FromStr for OrgUserState {
     type Err = std::convert::Infallible;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
 }
 
-impl fmt::Display for State {
+impl fmt::Display for OrgUserState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for State {
+impl Serialize for OrgUserState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for State {
+impl<'de> Deserialize<'de> for OrgUserState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
     }

@@ -8,7 +8,6 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use super::State;
 use crate::wire;
 
 /// The `Organization` model of the Genesys Cloud Platform API.
@@ -51,7 +50,7 @@ pub struct Organization {
     /// The current state. Examples are active, inactive, deleted.
     ///
     /// JSON `state`.
-    pub state: Option<State>,
+    pub state: Option<OrganizationState>,
     /// JSON `defaultSiteId`.
     pub default_site_id: Option<String>,
     /// Email address where support tickets are sent to.
@@ -138,7 +137,7 @@ impl Organization {
 
     /// Sets [`state`](Self::state) (JSON `state`).
     #[must_use]
-    pub fn with_state(mut self, value: impl Into<State>) -> Self {
+    pub fn with_state(mut self, value: impl Into<OrganizationState>) -> Self {
         self.state = Some(value.into());
         self
     }
@@ -208,7 +207,7 @@ impl<'de> de::Visitor<'de> for OrganizationVisitor {
         let mut f_domain: Option<Option<String>> = None;
         let mut f_features: Option<Option<BTreeMap<String, bool>>> = None;
         let mut f_version: Option<Option<i32>> = None;
-        let mut f_state: Option<Option<State>> = None;
+        let mut f_state: Option<Option<OrganizationState>> = None;
         let mut f_default_site_id: Option<Option<String>> = None;
         let mut f_support_uri: Option<Option<String>> = None;
         let mut f_voicemail_enabled: Option<Option<bool>> = None;
@@ -332,6 +331,88 @@ impl Serialize for Organization {
             map.serialize_entry(key, value)?;
         }
         map.end()
+    }
+}
+
+/// The current state. Examples are active, inactive, deleted.
+///
+/// Values of `Organization.state`. A value this version does not know is kept as [`OrganizationState::Unknown`], so it
+/// survives a parse → serialize round trip unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum OrganizationState {
+    /// `active`
+    #[default]
+    Active,
+    /// `inactive`
+    Inactive,
+    /// `deleted`
+    Deleted,
+    /// A value this version does not know, exactly as the server sent it.
+    Unknown(String),
+}
+
+impl OrganizationState {
+    /// The values this version knows, in the order the spec lists them.
+    pub const KNOWN: &'static [&'static str] = &["active", "inactive", "deleted"];
+    /// The value as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Deleted => "deleted",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// Whether this is a value this version does not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+
+impl From<&str> for OrganizationState {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for OrganizationState {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unknown(_) => Self::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl std::str::FromStr for OrganizationState {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for OrganizationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for OrganizationState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for OrganizationState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(wire::EnumVisitor::<Self>::new())
     }
 }
 
