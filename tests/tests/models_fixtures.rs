@@ -622,7 +622,10 @@ fn trustors_decode_with_a_narrow_created_by_that_loses_nothing() {
 
     let unknown: Trustor = parse("trustor_unknown_values.json");
     let org = unknown.organization.as_ref().unwrap();
-    assert_eq!(org.state, Some(OrganizationState::Unknown("archived".into())));
+    assert_eq!(
+        org.state,
+        Some(OrganizationState::Unknown("archived".into()))
+    );
     assert!(org.product_platform.as_ref().unwrap().is_unknown());
     assert_eq!(org.unknown_fields["region"], "ap-southeast-2");
     assert_eq!(unknown.unknown_fields["trustType"], "Partner");
