@@ -282,6 +282,31 @@ fn bad_paging_flags_and_dates_are_usage_errors() {
 }
 
 #[test]
+fn bad_dates_and_limits_are_explained_in_the_users_words() {
+    let server = Server::start(|b| b);
+    for (args, says) in [
+        (
+            &["invoices", "list", "--from", "2026-13-01"][..],
+            "use a calendar day such as 2026-10-01",
+        ),
+        (
+            &["contracts", "list", "--to", "garbage"],
+            "use a calendar day such as 2026-10-01",
+        ),
+        (&["invoices", "list", "--limit", "0"], "must be at least 1"),
+        (
+            &["contracts", "list", "--limit", "ten"],
+            "expected a whole number",
+        ),
+    ] {
+        let err = text(&server.run(args, 2).stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("out of range"), "{args:?}: {err}");
+        assert!(!err.contains("18446744073709551615"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn the_in_process_sandbox_lists_invoices() {
     let output = common::bin()
         .args([

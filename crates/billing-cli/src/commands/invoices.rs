@@ -47,11 +47,11 @@ pub enum InvoicesCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
     /// Only invoices from this date on (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub from: Option<NaiveDate>,
 
     /// Only invoices up to this date (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub to: Option<NaiveDate>,
 
     /// Only invoices with this payment status.
