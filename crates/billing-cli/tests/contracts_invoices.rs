@@ -238,6 +238,28 @@ fn an_invoice_pdf_is_downloaded_to_its_default_name_or_to_o() {
 }
 
 #[test]
+fn an_invoice_pdf_downloaded_to_a_directory_lands_inside_it() {
+    let server = Server::start(|b| b);
+    let invoice = id(&server.json(&["invoices", "list", "--limit", "1"])[0]);
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = server
+        .cmd()
+        .args(["invoices", "download", &invoice, "-o"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let inside = dir.path().join(format!("{invoice}.pdf"));
+    assert!(std::fs::read(&inside).unwrap().starts_with(b"%PDF-"));
+    assert!(
+        text(&output.stderr).contains(&inside.display().to_string()),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
 fn an_unknown_invoice_exits_1_and_writes_nothing() {
     let server = Server::start(|b| b);
     let dir = tempfile::tempdir().unwrap();
