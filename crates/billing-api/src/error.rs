@@ -294,7 +294,15 @@ impl fmt::Display for ServiceError {
                     write!(f, " (code {code})")?;
                 }
             }
-            None if !self.raw_body.is_empty() => write!(f, ": {}", excerpt(&self.raw_body, 120))?,
+            // A proxy's HTML page: one line, as the rest of the message.
+            None if !self.raw_body.is_empty() => {
+                let text = excerpt(&self.raw_body, 120);
+                write!(
+                    f,
+                    ": {}",
+                    text.split_whitespace().collect::<Vec<_>>().join(" ")
+                )?
+            }
             None => {}
         }
         if let Some(wait) = self.retry_after {

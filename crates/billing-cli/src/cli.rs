@@ -193,7 +193,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Default, Args)]
 pub struct OutputArgs {
     /// Output format [default: table on a terminal, else json; with --output, from the file
-    /// extension (.csv, .json, .ndjson/.jsonl, .txt)]
+    /// extension (.csv, .json, .ndjson/.jsonl, .txt, .html)]
     #[arg(long, short, global = true, value_enum)]
     pub format: Option<Format>,
 
@@ -207,11 +207,12 @@ pub struct OutputArgs {
 pub enum Format {
     /// Tables for people.
     Table,
-    /// CSV: one row per usage resource (usage reports) or per usage line (overviews).
+    /// CSV: one row per usage resource (usage reports), per usage line (overviews), per org ×
+    /// period × usage line (partner) or per item (contracts, invoices).
     Csv,
-    /// The API's JSON, pretty-printed (overviews: an array).
+    /// The API's JSON, pretty-printed (overviews and listings: an array).
     Json,
-    /// One JSON document per line (overviews: one per org).
+    /// One JSON document per line (overviews and partner: one per org; listings: one per item).
     Ndjson,
     /// One self-contained HTML page (partner only).
     Html,

@@ -157,6 +157,19 @@ fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind), Fa
             let cache = TokenCache::new(&profile_name, &settings.environment.value)?;
             if settings.client_id.is_none() || settings.client_secret.is_none() {
                 if let Some(saved) = cache.load()? {
+                    if saved.expired() {
+                        let at = saved.expires_at.map_or_else(String::new, |at| {
+                            format!(" at {}", at.format("%Y-%m-%d %H:%M UTC"))
+                        });
+                        return Err(Failure::new(
+                            Exit::Auth,
+                            format!(
+                                "token refused or expired: the saved sign-in ({}) expired{at}",
+                                cache.path().display()
+                            ),
+                        )
+                        .hint("run `genesys-billing login` again, or configure client credentials or an access token"));
+                    }
                     let source = StaticTokenSource::new(saved.access_token.expose());
                     return Ok((
                         builder.token_source(Arc::new(source)),

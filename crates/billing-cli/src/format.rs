@@ -224,8 +224,6 @@ impl Printer {
     }
 }
 
-/// One row per usage resource; a usage without resources still gets one row (empty resource
-/// columns) so that no usage and no total is lost.
 /// Where the result goes and in which format.
 pub(crate) struct Destination {
     file: Option<PathBuf>,

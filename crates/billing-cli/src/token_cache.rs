@@ -32,6 +32,15 @@ pub(crate) struct SavedToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl SavedToken {
+    /// Whether it has expired, or will within a minute: it is then not used, and the user is
+    /// told to sign in again rather than that no credentials were given.
+    pub fn expired(&self) -> bool {
+        self.expires_at
+            .is_some_and(|at| at - EXPIRY_MARGIN <= Utc::now())
+    }
+}
+
 /// The file's content. No `Debug`: it holds the token.
 #[derive(Serialize, Deserialize)]
 struct File {
@@ -75,7 +84,7 @@ impl TokenCache {
         &self.path
     }
 
-    /// The saved token, when there is one that has not expired.
+    /// The saved token, when there is one, expired or not (see [`SavedToken::expired`]).
     pub fn load(&self) -> Result<Option<SavedToken>, Failure> {
         let text = match fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -86,13 +95,6 @@ impl TokenCache {
             tracing::debug!(path = %self.path.display(), "the saved sign-in is unreadable; ignored");
             return Ok(None);
         };
-        if file
-            .expires_at
-            .is_some_and(|at| at - EXPIRY_MARGIN <= Utc::now())
-        {
-            tracing::debug!(path = %self.path.display(), "the saved sign-in has expired");
-            return Ok(None);
-        }
         Ok(Some(SavedToken {
             access_token: Secret::new(file.access_token),
             expires_at: file.expires_at,

@@ -533,6 +533,26 @@ fn rate_limited_beyond_the_cap_exits_6_with_the_wait() {
 }
 
 #[test]
+fn a_proxys_html_error_page_stays_on_the_one_error_line() {
+    let server = Server::start(|b| b);
+    server.sandbox.inject(
+        FaultRule::new(Fault::BadGateway)
+            .times(20)
+            .path_prefix("/api/"),
+    );
+    let output = run(server.cmd().args(["usage"]).args(OCTOBER), 1);
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "an error line and a hint line: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(
+        lines[0].contains("HTTP 502 Bad Gateway: <html> <head>"),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("hint: "), "{err}");
+}
+
+#[test]
 fn overview_rate_limited_for_every_org_exits_6() {
     let server = Server::start(|b| b);
     server.sandbox.inject(

@@ -238,6 +238,28 @@ fn an_invoice_pdf_is_downloaded_to_its_default_name_or_to_o() {
 }
 
 #[test]
+fn an_invoice_pdf_downloaded_to_a_directory_lands_inside_it() {
+    let server = Server::start(|b| b);
+    let invoice = id(&server.json(&["invoices", "list", "--limit", "1"])[0]);
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = server
+        .cmd()
+        .args(["invoices", "download", &invoice, "-o"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let inside = dir.path().join(format!("{invoice}.pdf"));
+    assert!(std::fs::read(&inside).unwrap().starts_with(b"%PDF-"));
+    assert!(
+        text(&output.stderr).contains(&inside.display().to_string()),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
 fn an_unknown_invoice_exits_1_and_writes_nothing() {
     let server = Server::start(|b| b);
     let dir = tempfile::tempdir().unwrap();
@@ -279,6 +301,31 @@ fn bad_paging_flags_and_dates_are_usage_errors() {
         server.listing_requests("/api/v2/billing/contracts/invoices"),
         0
     );
+}
+
+#[test]
+fn bad_dates_and_limits_are_explained_in_the_users_words() {
+    let server = Server::start(|b| b);
+    for (args, says) in [
+        (
+            &["invoices", "list", "--from", "2026-13-01"][..],
+            "use a calendar day such as 2026-10-01",
+        ),
+        (
+            &["contracts", "list", "--to", "garbage"],
+            "use a calendar day such as 2026-10-01",
+        ),
+        (&["invoices", "list", "--limit", "0"], "must be at least 1"),
+        (
+            &["contracts", "list", "--limit", "ten"],
+            "expected a whole number",
+        ),
+    ] {
+        let err = text(&server.run(args, 2).stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("out of range"), "{args:?}: {err}");
+        assert!(!err.contains("18446744073709551615"), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -667,3 +667,23 @@ fn overview_all_trustors_lists_the_orgs_itself() {
     let out = run(server.cmd().args(["overview", "--format", "json"]), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--all-trustors"));
 }
+
+#[test]
+fn include_disabled_with_orgs_given_by_id_is_a_usage_error() {
+    let server = Server::start(|b| b);
+    let org = &server.orgs()[0];
+    for command in ["overview", "partner"] {
+        let out = run(
+            server
+                .cmd()
+                .args([command, "--include-disabled", "--trustor", org]),
+            2,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("'--include-disabled' cannot be used with"),
+            "{command}: {err}"
+        );
+        assert_eq!(out.stdout, b"", "{command}: nothing fetched");
+    }
+}

@@ -467,6 +467,43 @@ fn login_saves_a_private_token_that_later_commands_use_until_logout() {
 }
 
 #[test]
+fn an_expired_saved_sign_in_says_so_and_exits_5() {
+    let server = Server::start(|b| b);
+    let home = Home::new();
+    let connection = ["--api-url", server.url(), "--login-url", server.url()];
+    let authority = server.url().trim_start_matches("http://").replace(':', "_");
+    std::fs::create_dir_all(home.cache_dir()).unwrap();
+    let saved = home.cache_dir().join(format!("DEFAULT@{authority}.json"));
+    std::fs::write(
+        &saved,
+        format!(
+            r#"{{"access_token":"{SECRET}","expires_at":"2020-01-01T00:00:00Z","login":"{}/"}}"#,
+            server.url()
+        ),
+    )
+    .unwrap();
+
+    let error = stderr(&run(
+        home.bin().args(connection).arg("usage").args(OCTOBER),
+        5,
+    ));
+    assert!(error.contains("expired at 2020-01-01 00:00 UTC"), "{error}");
+    assert!(error.contains("genesys-billing login"), "{error}");
+    assert!(!error.contains(SECRET), "{error}");
+    assert!(
+        server.bearer_tokens().is_empty(),
+        "an expired token was sent"
+    );
+
+    let show = stdout(&run(
+        home.bin().args(connection).args(["profiles", "show"]),
+        0,
+    ));
+    assert!(show.contains("expired 2020-01-01 00:00 UTC"), "{show}");
+    assert!(show.contains("the saved sign-in expired"), "{show}");
+}
+
+#[test]
 fn login_uses_the_profiles_client_id_and_reports_a_declined_consent() {
     let server = Server::start(|b| b.deny_consent(true));
     let home = Home::new();

@@ -53,11 +53,11 @@ pub struct ListArgs {
     pub status: Option<Status>,
 
     /// Only contracts from this date on (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub from: Option<NaiveDate>,
 
     /// Only contracts up to this date (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub to: Option<NaiveDate>,
 
     /// Only the contract with this external number.

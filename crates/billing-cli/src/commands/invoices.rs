@@ -36,7 +36,7 @@ pub enum InvoicesCommand {
         #[command(flatten)]
         paging: PagingArgs,
     },
-    /// Downloads an invoice's PDF (to INVOICE_ID.pdf unless -o names a file).
+    /// Downloads an invoice's PDF to INVOICE_ID.pdf (-o: another file, or a directory to write it in).
     Download {
         /// The invoice id.
         invoice_id: String,
@@ -47,11 +47,11 @@ pub enum InvoicesCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
     /// Only invoices from this date on (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub from: Option<NaiveDate>,
 
     /// Only invoices up to this date (yyyy-mm-dd).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = listing::parse_day)]
     pub to: Option<NaiveDate>,
 
     /// Only invoices with this payment status.
@@ -94,10 +94,13 @@ pub(crate) async fn run(ctx: &Context, args: InvoicesArgs) -> Result<Exit, Failu
             listing::run(ctx, client.invoice_lines(invoice_id), &paging, &lines()).await
         }
         InvoicesCommand::Download { invoice_id } => {
-            let path = ctx
-                .destination
-                .file()
-                .map_or_else(|| PathBuf::from(format!("{invoice_id}.pdf")), PathBuf::from);
+            let default_name = format!("{invoice_id}.pdf");
+            // `-o DIR` means "into DIR", as with `cp`: the default name inside it.
+            let path = match ctx.destination.file().map(PathBuf::from) {
+                Some(dir) if dir.is_dir() => dir.join(default_name),
+                Some(file) => file,
+                None => PathBuf::from(default_name),
+            };
             let document = client.download_invoice(&invoice_id, &path).await?;
             eprintln!(
                 "wrote {} ({} bytes, {})",

@@ -24,8 +24,23 @@ pub struct PagingArgs {
     pub page_size: Option<u32>,
 
     /// Stop after N items (no further pages are fetched).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
     pub limit: Option<u64>,
+}
+
+/// Reads `--limit`: a whole number of items, at least 1.
+fn parse_limit(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1 (leave --limit out for every item)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of items, e.g. 100".to_owned()),
+    }
+}
+
+/// Reads `--from` and `--to` of the listings: a calendar day, `yyyy-mm-dd`.
+pub(crate) fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| "not a date; use a calendar day such as 2026-10-01 (yyyy-mm-dd)".to_owned())
 }
 
 /// One output column: its header and how to read it from an item.

@@ -47,7 +47,7 @@ pub struct OverviewArgs {
     pub all_trustors: bool,
 
     /// With --all-trustors: include the orgs whose trust is disabled.
-    #[arg(long, requires = "all_trustors")]
+    #[arg(long, conflicts_with_all = ["trustors", "trustors_file"])]
     pub include_disabled: bool,
 }
 

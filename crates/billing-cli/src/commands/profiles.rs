@@ -158,6 +158,7 @@ fn show(ctx: &Context, name: Option<&str>) -> Result<String, Failure> {
     let saved = cache.load()?;
     let saved_text = match &saved {
         Some(token) => match token.expires_at {
+            Some(at) if token.expired() => format!("expired {}", at.format("%Y-%m-%d %H:%M UTC")),
             Some(at) => format!("valid until {}", at.format("%Y-%m-%d %H:%M UTC")),
             None => "saved".to_owned(),
         },
@@ -171,6 +172,9 @@ fn show(ctx: &Context, name: Option<&str>) -> Result<String, Failure> {
     let auth = match s.auth() {
         Auth::AccessToken(_) => "the access token".to_owned(),
         Auth::ClientCredentials { .. } => "the client credentials".to_owned(),
+        _ if saved.as_ref().is_some_and(|t| t.expired()) => {
+            "nothing: the saved sign-in expired; run `genesys-billing login` again".to_owned()
+        }
         _ if saved.is_some() => "the saved sign-in".to_owned(),
         _ => {
             "nothing yet: set client credentials or an access token, or run `genesys-billing login`"
