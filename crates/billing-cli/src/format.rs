@@ -256,6 +256,30 @@ impl Destination {
         self.file.as_deref()
     }
 
+    /// Refuses an `--output` whose folder does not exist before anything is fetched, so a long
+    /// listing or roll-up is not lost at the last step. (The file itself is still created only
+    /// when the result is written.)
+    pub(crate) fn check_folder(&self) -> Result<(), Failure> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+        if folder.is_dir() {
+            return Ok(());
+        }
+        Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            ),
+        ))
+    }
+
     /// Writes with `f`; the file is created only now, so a failed command leaves none behind.
     pub(crate) fn write(
         &self,

@@ -49,6 +49,7 @@ async fn run_async(cli: Cli) -> Result<Exit, Failure> {
             "HTML output is for the partner command; use --format table, csv, json or ndjson",
         ));
     }
+    ctx.destination.check_folder()?;
     let outcome = match cli.command {
         Command::Usage(args) => commands::usage::run(&ctx, args).await,
         Command::Overview(args) => commands::overview::run(&ctx, args).await,

@@ -263,6 +263,25 @@ fn output_file_takes_its_format_from_the_extension() {
     assert_eq!(reader.records().count(), resources);
 }
 
+#[test]
+fn an_output_file_in_a_missing_folder_is_refused_before_anything_is_fetched() {
+    let server = Server::start(|b| b);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-folder").join("usage.csv");
+    let output = run(
+        server
+            .cmd()
+            .args(["usage", "--output"])
+            .arg(&path)
+            .args(OCTOBER),
+        2,
+    );
+    let err = stderr(&output);
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(server.sandbox.requests().is_empty(), "nothing is fetched");
+    assert!(!path.exists());
+}
+
 // --- overview against a sandbox started here ---------------------------------------------
 
 #[test]
