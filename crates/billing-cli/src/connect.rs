@@ -8,11 +8,11 @@ use std::sync::Arc;
 use billing_api::profile::{
     Auth, ConfigError, DEFAULT_PROFILE, Overrides, Profile, Secret, Settings, Source,
 };
-use billing_api::{Client, ClientBuilder, RateLimit, StaticTokenSource};
+use billing_api::{Client, ClientBuilder, RateLimit, Setting, StaticTokenSource};
 use billing_sandbox::Sandbox;
 
 use crate::cli::Connection;
-use crate::exit::{Exit, Failure};
+use crate::exit::{Exit, Failure, hint_for};
 use crate::token_cache::TokenCache;
 
 /// What a command asks of its connection beyond the flags.
@@ -37,7 +37,7 @@ pub(crate) async fn connect(
     connection: &Connection,
     options: ConnectOptions,
 ) -> Result<Session, Failure> {
-    let (builder, sandbox, auth) = if connection.sandbox {
+    let (builder, sandbox, auth, environment_source) = if connection.sandbox {
         let sandbox = Sandbox::builder()
             .in_progress_polls(1)
             .no_rate_limit()
@@ -47,21 +47,44 @@ pub(crate) async fn connect(
         tracing::debug!(base_url = sandbox.base_url(), "sandbox started in-process");
         let builder = ClientBuilder::from_env_vars(sandbox.client_env())
             .map_err(|e| Failure::new(Exit::Failure, format!("sandbox: {e}")))?;
-        (builder, Some(sandbox), AuthKind::ClientCredentials)
+        (builder, Some(sandbox), AuthKind::ClientCredentials, None)
     } else {
-        let (builder, auth) = builder_from(connection)?;
-        (builder, None, auth)
+        let (builder, auth, source) = builder_from(connection)?;
+        (builder, None, auth, Some(source))
     };
     let builder = match options.max_rate.and_then(NonZeroU32::new) {
         Some(n) => builder.rate_limit(RateLimit::per_minute(n)),
         None => builder,
     };
-    let client = builder.build()?;
+    let client = builder
+        .build()
+        .map_err(|e| name_the_source(e, environment_source.as_ref()))?;
     Ok(Session {
         client,
         sandbox,
         auth,
     })
+}
+
+/// An environment the client refused is named by where it came from (`--api-url`, `$VAR`, a
+/// profile's line), not always by its environment variable.
+fn name_the_source(error: billing_api::Error, source: Option<&Source>) -> Failure {
+    match (&error, source) {
+        (
+            billing_api::Error::Config {
+                setting: Setting::Region | Setting::ApiUrl | Setting::LoginUrl,
+                reason,
+            },
+            Some(source),
+        ) if *source != Source::Default => {
+            let failure = Failure::new(Exit::Usage, format!("configuration: {source}: {reason}"));
+            match hint_for(&error) {
+                Some(hint) => failure.hint(hint),
+                None => failure,
+            }
+        }
+        _ => Failure::from(error),
+    }
 }
 
 /// The configuration in effect: every setting with its source, and the profile it was read
@@ -139,11 +162,22 @@ pub(crate) enum AuthKind {
 }
 
 /// A client builder from the flags, the environment and the profile.
-fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind), Failure> {
+fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind, Source), Failure> {
     let Resolved {
         settings,
         profile_name,
     } = resolve(connection, None)?;
+    let environment_source = settings.environment.source.clone();
+    let (builder, auth) = authenticated(settings, &profile_name)?;
+    Ok((builder, auth, environment_source))
+}
+
+/// A builder for `settings`, and how it signs in: client credentials, an access token, or the
+/// token `login` saved for the profile.
+fn authenticated(
+    settings: Settings,
+    profile_name: &str,
+) -> Result<(ClientBuilder, AuthKind), Failure> {
     let builder = settings.configure(Client::builder());
     tracing::debug!(
         environment = %settings.environment.value.api_base(),
@@ -154,7 +188,7 @@ fn builder_from(connection: &Connection) -> Result<(ClientBuilder, AuthKind), Fa
         Auth::AccessToken(token) => Ok((builder, AuthKind::AccessToken(token.source.to_string()))),
         Auth::ClientCredentials { .. } => Ok((builder, AuthKind::ClientCredentials)),
         _ => {
-            let cache = TokenCache::new(&profile_name, &settings.environment.value)?;
+            let cache = TokenCache::new(profile_name, &settings.environment.value)?;
             if settings.client_id.is_none() || settings.client_secret.is_none() {
                 if let Some(saved) = cache.load()? {
                     if saved.expired() {

@@ -456,6 +456,37 @@ fn missing_credentials_are_a_usage_error() {
 }
 
 #[test]
+fn a_refused_api_url_is_named_by_where_it_came_from() {
+    let flag = run(
+        bin()
+            .args(["--api-url", "http://api.example.com"])
+            .args(["--access-token", SECRET])
+            .args(["contracts", "list"]),
+        2,
+    );
+    let err = stderr(&flag);
+    assert!(
+        err.starts_with(
+            "error: configuration: --api-url: refusing to use credentials over plain HTTP"
+        ),
+        "{err}"
+    );
+    let env = run(
+        bin()
+            .env("GENESYSCLOUD_API_URL", "http://api.example.com")
+            .args(["--access-token", SECRET])
+            .args(["contracts", "list"]),
+        2,
+    );
+    let err = stderr(&env);
+    assert!(
+        err.starts_with("error: configuration: $GENESYSCLOUD_API_URL: refusing"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET));
+}
+
+#[test]
 fn an_api_url_without_api_asks_for_the_login_url() {
     let output = run(
         bin()
