@@ -9,26 +9,14 @@ use std::process::Output;
 use assert_cmd::Command;
 use billing_sandbox::{Fault, FaultRule, Sandbox, SandboxBuilder};
 use chrono::NaiveDate;
-use common::bin;
+use common::{Server, bin};
 
 const SECRET: &str = "s3cr3t-never-print-7f9a";
-
-/// A sandbox on its own runtime, for the binary to talk to. Fields drop in order: the
-/// sandbox is told to stop before its runtime goes.
-struct Server {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
 
 impl Server {
     /// A small, reproducible sandbox: billing period 0 is October 2026, reports are complete
     /// at once and small enough to read in a snapshot.
     fn start(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let builder = Sandbox::builder()
             .client_credentials("cli-test-client", SECRET)
             .in_progress_polls(0)
@@ -36,21 +24,7 @@ impl Server {
             .report_resources_per_usage(4)
             .trustor_orgs(2)
             .today(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
-        let sandbox = runtime.block_on(configure(builder).start()).unwrap();
-        Server {
-            sandbox,
-            _runtime: runtime,
-        }
-    }
-
-    /// The binary pointed at this sandbox with its credentials.
-    fn cmd(&self) -> Command {
-        let mut cmd = bin();
-        let base = self.sandbox.base_url();
-        cmd.args(["--api-url", base, "--login-url", base])
-            .args(["--client-id", self.sandbox.client_id()])
-            .args(["--client-secret", self.sandbox.client_secret()]);
-        cmd
+        Server::new(configure(builder))
     }
 
     fn org(&self, i: usize) -> &str {

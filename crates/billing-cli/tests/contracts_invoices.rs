@@ -3,45 +3,20 @@
 
 mod common;
 
+use common::Server;
+
 use std::process::Output;
 
-use assert_cmd::Command;
 use billing_sandbox::{Sandbox, SandboxBuilder};
 use chrono::NaiveDate;
-
-/// A sandbox on its own runtime, for the binary to talk to. Fields drop in order: the
-/// sandbox is told to stop before its runtime goes.
-struct Server {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
 
 impl Server {
     /// One trustor org, so a year of invoices (one a month) and a few lines each.
     fn start(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let builder = Sandbox::builder()
             .trustor_orgs(1)
             .today(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
-        let sandbox = runtime.block_on(configure(builder).start()).unwrap();
-        Server {
-            sandbox,
-            _runtime: runtime,
-        }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = common::bin();
-        let base = self.sandbox.base_url();
-        cmd.args(["--api-url", base, "--login-url", base])
-            .args(["--client-id", self.sandbox.client_id()])
-            .args(["--client-secret", self.sandbox.client_secret()])
-            .timeout(std::time::Duration::from_secs(30));
-        cmd
+        Server::new(configure(builder))
     }
 
     /// Runs `args`, expects exit `code`, answers stdout.

@@ -11,43 +11,17 @@ use std::process::Output;
 use assert_cmd::Command;
 use billing_sandbox::{Sandbox, SandboxBuilder};
 use chrono::NaiveDate;
-use common::bin;
+use common::{Server, bin};
 use serde_json::Value;
-
-/// A sandbox on its own runtime, for the binary to talk to. Fields drop in order: the
-/// sandbox is told to stop before its runtime goes.
-struct Server {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
 
 impl Server {
     /// Three orgs (the second has an `n/a` usage line, the third bills in EUR); billing period
     /// 0 is October 2026, seen on the 15th.
     fn start(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let builder = Sandbox::builder()
             .trustor_orgs(3)
             .today(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
-        let sandbox = runtime.block_on(configure(builder).start()).unwrap();
-        Server {
-            sandbox,
-            _runtime: runtime,
-        }
-    }
-
-    /// The binary pointed at this sandbox with its credentials.
-    fn cmd(&self) -> Command {
-        let mut cmd = bin();
-        let base = self.sandbox.base_url();
-        cmd.args(["--api-url", base, "--login-url", base])
-            .args(["--client-id", self.sandbox.client_id()])
-            .args(["--client-secret", self.sandbox.client_secret()]);
-        cmd
+        Server::new(configure(builder))
     }
 
     fn orgs(&self) -> Vec<String> {

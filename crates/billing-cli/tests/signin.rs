@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Server;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -16,29 +18,14 @@ use billing_sandbox::{DEFAULT_PKCE_CLIENT_ID, Sandbox, SandboxBuilder};
 const SECRET: &str = "s3cr3t-in-a-profile-51d2";
 const OCTOBER: [&str; 4] = ["--start", "2026-10-01", "--end", "2026-11-01"];
 
-/// A sandbox on its own runtime (the binary runs in another process).
-struct Server {
-    sandbox: Sandbox,
-    _runtime: tokio::runtime::Runtime,
-}
-
 impl Server {
     fn start(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let builder = Sandbox::builder()
             .client_credentials("cli-client", SECRET)
             .in_progress_polls(0)
             .report_usages(1)
             .report_resources_per_usage(1);
-        let sandbox = runtime.block_on(configure(builder).start()).unwrap();
-        Server {
-            sandbox,
-            _runtime: runtime,
-        }
+        Server::new(configure(builder))
     }
 
     fn url(&self) -> &str {

@@ -9,6 +9,7 @@ use std::process::Command as StdCommand;
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
+use billing_sandbox::{Sandbox, SandboxBuilder};
 
 /// Variables besides `GENESYSCLOUD_*` that would change what the binary does.
 const REMOVED: [&str; 9] = [
@@ -67,4 +68,38 @@ pub fn shared_home() -> &'static Path {
             .expect("a temporary HOME")
             .keep()
     })
+}
+
+/// A sandbox on its own runtime, for the binary (another process) to talk to. Fields drop in
+/// order: the sandbox is told to stop before its runtime goes.
+pub struct Server {
+    /// The sandbox.
+    pub sandbox: Sandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    /// Starts the sandbox `builder` describes on a runtime of its own.
+    pub fn new(builder: SandboxBuilder) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = runtime.block_on(builder.start()).unwrap();
+        Server {
+            sandbox,
+            _runtime: runtime,
+        }
+    }
+
+    /// The binary pointed at this sandbox with its client credentials.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = bin();
+        let base = self.sandbox.base_url();
+        cmd.args(["--api-url", base, "--login-url", base])
+            .args(["--client-id", self.sandbox.client_id()])
+            .args(["--client-secret", self.sandbox.client_secret()]);
+        cmd
+    }
 }
