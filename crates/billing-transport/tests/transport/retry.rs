@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use billing_transport::{Attempts, RetryConfig, TransportError};
+use billing_transport::{Attempts, RetryConfig, RetryDecision, TransportError};
 
 use crate::common::*;
 
@@ -186,25 +186,28 @@ async fn the_retry_budget_stops_a_storm() {
     assert_eq!(server.hits(API_PATH), 3);
 }
 
-#[tokio::test]
-async fn a_classifier_changes_one_row_and_keeps_the_others() {
-    #[derive(Debug)]
-    struct RetryConflicts;
-    impl billing_transport::RetryClassifier for RetryConflicts {
-        fn classify(
-            &self,
-            _ctx: &billing_transport::RetryContext<'_>,
-            outcome: Result<&http::Response<bytes::Bytes>, &TransportError>,
-        ) -> Option<billing_transport::RetryDecision> {
-            match outcome {
-                Ok(r) if r.status() == 409 => Some(billing_transport::RetryDecision::Backoff),
-                _ => None,
-            }
+/// A classifier with one row: `decision` for answers with this status, no opinion otherwise.
+#[derive(Debug)]
+struct OnStatus(u16, RetryDecision);
+
+impl billing_transport::RetryClassifier for OnStatus {
+    fn classify(
+        &self,
+        _ctx: &billing_transport::RetryContext<'_>,
+        outcome: Result<&http::Response<bytes::Bytes>, &TransportError>,
+    ) -> Option<RetryDecision> {
+        match outcome {
+            Ok(r) if r.status() == self.0 => Some(self.1),
+            _ => None,
         }
     }
+}
+
+#[tokio::test]
+async fn a_classifier_changes_one_row_and_keeps_the_others() {
     let server = scripted(vec![(409, None), (200, None)]).await;
     let transport = builder(&server)
-        .retry(fast_retry().classifier(RetryConflicts))
+        .retry(fast_retry().classifier(OnStatus(409, RetryDecision::Backoff)))
         .build()
         .unwrap();
     assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 200);
@@ -213,14 +216,14 @@ async fn a_classifier_changes_one_row_and_keeps_the_others() {
     // The rest of the default table still applies: a 503 is retried, a 404 is not.
     let server = scripted(vec![(503, None), (200, None)]).await;
     let transport = builder(&server)
-        .retry(fast_retry().classifier(RetryConflicts))
+        .retry(fast_retry().classifier(OnStatus(409, RetryDecision::Backoff)))
         .build()
         .unwrap();
     assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 200);
     assert_eq!(server.hits(API_PATH), 2);
     let server = scripted(vec![(404, None), (200, None)]).await;
     let transport = builder(&server)
-        .retry(fast_retry().classifier(RetryConflicts))
+        .retry(fast_retry().classifier(OnStatus(409, RetryDecision::Backoff)))
         .build()
         .unwrap();
     assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 404);
@@ -229,23 +232,9 @@ async fn a_classifier_changes_one_row_and_keeps_the_others() {
 
 #[tokio::test]
 async fn a_classifier_in_front_overrides_a_default_row() {
-    #[derive(Debug)]
-    struct NeverRetryUnavailable;
-    impl billing_transport::RetryClassifier for NeverRetryUnavailable {
-        fn classify(
-            &self,
-            _ctx: &billing_transport::RetryContext<'_>,
-            outcome: Result<&http::Response<bytes::Bytes>, &TransportError>,
-        ) -> Option<billing_transport::RetryDecision> {
-            match outcome {
-                Ok(r) if r.status() == 503 => Some(billing_transport::RetryDecision::Return),
-                _ => None,
-            }
-        }
-    }
     let server = scripted(vec![(503, None), (200, None)]).await;
     let transport = builder(&server)
-        .retry(fast_retry().classifier(NeverRetryUnavailable))
+        .retry(fast_retry().classifier(OnStatus(503, RetryDecision::Return)))
         .build()
         .unwrap();
     assert_eq!(transport.send(get(API_PATH)).await.unwrap().status(), 503);
